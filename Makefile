@@ -1,0 +1,45 @@
+# The README's commands. Each target installs what is missing, configures and builds first.
+#   make conform   run the conformance suite against the bundled hosts (main job)
+#   make test      run every test (ctest), then again under ASan+UBSan
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test test-fast test-asan build-asan gen-docs clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXABI_WERROR=ON $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DXABI_WERROR=ON -DXABI_SANITIZE=ON \
+	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 $(CMAKE_FLAGS)
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# The regular build's tests only.
+test-fast: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The sanitizer build's tests only.
+test-asan: build-asan
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+# Everything: the regular build, then the ASan+UBSan build.
+test: test-fast test-asan
+
+# Rewrite the committed ABI reference from the spec (a test fails while it is stale).
+gen-docs: build
+	cp $(BUILD)/spec/gen/out/abi.md docs/abi.md
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
