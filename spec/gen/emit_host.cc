@@ -1,0 +1,204 @@
+// xabi/host_dispatch.hpp: the typed skeleton a host implements. The generated
+// dispatch decodes a request frame (the host's private copy), calls the
+// handler with plain values, and encodes the response. Guest addresses reach
+// the handler as numbers (uint64_t), never as pointers.
+#include <sstream>
+
+#include "emit.h"
+
+namespace xabi::gen {
+namespace {
+
+const char* handler_scalar(spec::Type t) {
+  switch (t) {
+    case spec::U32: return "uint32_t";
+    case spec::I32:
+    case spec::CHANNEL: return "int32_t";
+    case spec::I64: return "int64_t";
+    default: return "uint64_t";
+  }
+}
+
+}  // namespace
+
+std::string emit_host_dispatch(const Abi& abi) {
+  std::ostringstream o;
+  o << banner(abi, "// ");
+  o << R"(//
+// Usage:
+//   class MyHost : public xabi::host::Handler { ... one method per HOST call ... };
+//   std::vector<uint8_t> frame = copy_out_of_shared_memory();   // copy once
+//   std::array<uint8_t, XABI_WIRE_MAX_RESPONSE> out;
+//   xabi::host::Dispatched d = xabi::host::dispatch(frame, my_host, out);
+//   if (d.status != XABI_WIRE_OK) report(xabi_wire_status_name(d.status));
+//   send(out.data(), d.response_size);
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string_view>
+
+#include "xabi/wire.h"
+
+namespace xabi::host {
+
+// Bytes a handler produces for an OUT parameter: at most `capacity`.
+struct OutBytes {
+  uint8_t* data;
+  size_t capacity;
+  size_t size = 0;
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+)";
+  std::vector<const CallIR*> host;
+  for (const CallIR* c : abi.by_id())
+    if (c->proto->side() == spec::Call::HOST) host.push_back(c);
+
+  for (const CallIR* ci : host) {
+    const spec::Call& c = *ci->proto;
+    WireLayout w = wire_layout(abi, *ci);
+    o << "\n  // " << c.name() << ": " << c.doc().substr(0, c.doc().find(". ") + 1) << "\n";
+    for (const auto& p : w.req_payloads) {
+      const auto& pp = c.params(p.param);
+      if (p.is_string)
+        o << "  // " << pp.name() << ": at most " << p.max_bytes << " bytes; " << p.max_bytes << " means longer than allowed.\n";
+      else
+        o << "  // " << pp.name() << ": empty when " << c.params(p.bound_param).name() << " is over its bound.\n";
+    }
+    o << "  virtual " << (c.result() == spec::PTR ? "uint64_t" : "int64_t") << " " << c.name() << "(";
+    bool first = true;
+    auto sep = [&] {
+      if (!first) o << ", ";
+      first = false;
+    };
+    for (int i = 0; i < c.params_size(); ++i) {
+      const auto& p = c.params(i);
+      if (p.type() == spec::CSTR) {
+        sep();
+        o << "std::string_view " << p.name();
+      } else if (is_buffer(p)) {
+        sep();
+        if (!p.elem().empty()) {
+          const std::string sn = "xabi_" + abi.find_struct(p.elem())->name();
+          o << "std::span<" << (p.dir() == spec::IN ? "const " : "") << sn << "> " << p.name();
+        } else if (p.dir() == spec::OUT) {
+          o << "OutBytes& " << p.name();
+        } else {
+          o << "std::span<const uint8_t> " << p.name();
+        }
+      } else {
+        sep();
+        o << handler_scalar(p.type()) << " " << p.name();
+      }
+    }
+    o << ") = 0;\n";
+  }
+  o << "};\n\n";
+  o << R"(struct Dispatched {
+  xabi_wire_status status;  // XABI_WIRE_OK, or why the request frame was refused
+  uint16_t call;            // the call id from the header (0 when unreadable)
+  size_t response_size;     // bytes of response written (0 only if `response` is too small)
+};
+
+// Decodes `request`, calls the handler, writes the response into `response`
+// (XABI_WIRE_MAX_RESPONSE bytes suffice). A refused frame runs no handler and
+// is answered with XABI_E_BAD_FRAME.
+inline Dispatched dispatch(std::span<const uint8_t> request, Handler& h, std::span<uint8_t> response) {
+  xabi_wire_header hd{};
+  Dispatched d{xabi_wire_read_header(request.data(), request.size(), XABI_WIRE_REQUEST_MAGIC, &hd), 0, 0};
+  if (d.status == XABI_WIRE_OK && !xabi_wire_is_host_call(hd.call)) d.status = XABI_WIRE_UNKNOWN_CALL;
+  if (d.status != XABI_WIRE_OK) {
+    d.call = d.status == XABI_WIRE_UNKNOWN_CALL ? hd.call : 0;
+    d.response_size = xabi_wire_encode_error_resp(response.data(), response.size(), d.call, hd.seq, XABI_E_BAD_FRAME);
+    return d;
+  }
+  d.call = hd.call;
+  switch (hd.call) {
+)";
+  for (const CallIR* ci : host) {
+    const spec::Call& c = *ci->proto;
+    WireLayout w = wire_layout(abi, *ci);
+    const std::string n = c.name();
+    o << "    case " << c.id() << ": {  // " << n << "\n";
+    o << "      xabi_wire_" << n << "_req r{};\n";
+    o << "      d.status = xabi_wire_decode_" << n << "_req(request.data(), request.size(), &r);\n";
+    o << "      if (d.status != XABI_WIRE_OK) break;\n";
+    o << "      xabi_wire_" << n << "_resp out{};\n";
+    // Scratch for OUT / IN_OUT sections; aligned for structs.
+    for (const auto& p : w.resp_payloads) {
+      const auto& pp = c.params(p.param);
+      if (!pp.elem().empty())
+        o << "      static thread_local std::array<xabi_" << pp.elem() << ", " << p.max_bytes / p.elem_size << "> arr_" << pp.name()
+          << ";\n";
+      else
+        o << "      static thread_local std::array<uint8_t, " << std::max<uint64_t>(p.max_bytes, 1) << "> scratch_" << pp.name()
+          << ";\n";
+    }
+    std::string args;
+    auto add = [&](const std::string& a) { args += (args.empty() ? "" : ", ") + a; };
+    for (int i = 0; i < c.params_size(); ++i) {
+      const auto& p = c.params(i);
+      if (p.type() == spec::CSTR) {
+        add("std::string_view(reinterpret_cast<const char*>(r." + p.name() + "), r." + p.name() + "_len)");
+      } else if (is_buffer(p)) {
+        if (!p.elem().empty()) {
+          const spec::Struct& st = *abi.find_struct(p.elem());
+          std::string sn = "xabi_" + st.name();
+          uint64_t size = struct_size(st);
+          // Copy the array into aligned structs (the frame promises no alignment).
+          if (p.dir() == spec::IN) {
+            o << "      alignas(16) std::array<" << sn << ", " << c.params(ci->param_index(p.count())).range().max() << "> arr_"
+              << p.name() << "{};\n";
+          }
+          o << "      const size_t n_" << p.name() << " = r." << p.name() << "_len / " << size << ";\n";
+          o << "      if (r." << p.name() << "_len) std::memcpy(arr_" << p.name() << ".data(), r." << p.name() << ", r." << p.name()
+            << "_len);\n";
+          add("std::span<" + std::string(p.dir() == spec::IN ? "const " : "") + sn + ">(arr_" + p.name() + ".data(), n_" + p.name() + ")");
+        } else if (p.dir() == spec::OUT) {
+          int b = ci->param_index(p.len());
+          o << "      OutBytes ob_" << p.name() << "{scratch_" << p.name() << ".data(), r." << c.params(b).name() << " <= "
+            << p.max_len() << "u ? static_cast<size_t>(r." << c.params(b).name() << ") : 0u};\n";
+          add("ob_" + p.name());
+        } else {
+          add("std::span<const uint8_t>(r." + p.name() + ", r." + p.name() + "_len)");
+        }
+      } else {
+        add("r." + p.name());
+      }
+    }
+    o << "      out.result = static_cast<int64_t>(h." << n << "(" << args << "));\n";
+    for (const auto& p : w.resp_payloads) {
+      const auto& pp = c.params(p.param);
+      if (!pp.elem().empty()) {
+        o << "      out." << pp.name() << " = reinterpret_cast<const uint8_t*>(arr_" << pp.name() << ".data());\n";
+        o << "      out." << pp.name() << "_len = r." << pp.name() << "_len;\n";
+      } else {
+        // A handler claiming more than it may is a host bug: clamp, never overrun.
+        o << "      out." << pp.name() << " = scratch_" << pp.name() << ".data();\n";
+        o << "      out." << pp.name() << "_len = static_cast<uint32_t>(std::min(ob_" << pp.name() << ".size, ob_" << pp.name()
+          << ".capacity));\n";
+      }
+    }
+    o << "      d.response_size = xabi_wire_encode_" << n << "_resp(response.data(), response.size(), hd.seq, &r, &out);\n";
+    o << "      return d;\n    }\n";
+  }
+  o << R"(    default:
+      d.status = XABI_WIRE_UNKNOWN_CALL;
+      break;
+  }
+  d.response_size = xabi_wire_encode_error_resp(response.data(), response.size(), d.call, hd.seq, XABI_E_BAD_FRAME);
+  return d;
+}
+
+}  // namespace xabi::host
+)";
+  return o.str();
+}
+
+}  // namespace xabi::gen

@@ -1,0 +1,154 @@
+// xabi/pal_stubs.{h,c}: the PAL side of every HOST call (marshal the
+// arguments into a frame, call the transport, unmarshal the response) and the
+// function that fills the dispatch table a guest is handed. PAL-served calls
+// are hand-written as xabi_pal_impl_<name> (pal/).
+#include <sstream>
+
+#include "emit.h"
+
+namespace xabi::gen {
+namespace {
+
+std::string pal_param(const Abi& abi, const spec::Param& p) {
+  if (p.type() == spec::PTR) {
+    bool in = p.dir() == spec::IN;
+    if (!p.elem().empty()) return std::string(in ? "const " : "") + "struct xabi_" + abi.find_struct(p.elem())->name() + " *";
+    return in ? "const void *" : "void *";
+  }
+  return c_type(p.type());
+}
+
+std::string pal_result(const spec::Call& c) {
+  switch (c.result()) {
+    case spec::NORETURN:
+    case spec::VOID: return "void";
+    case spec::PTR: return "void *";
+    case spec::U64: return "uint64_t";
+    default: return "int64_t";
+  }
+}
+
+std::string signature(const Abi& abi, const spec::Call& c, const std::string& fn) {
+  std::string s = (c.result() == spec::NORETURN ? "__attribute__((noreturn)) " : "") + pal_result(c) + " " + fn + "(";
+  if (c.params_size() == 0) s += "void";
+  for (int i = 0; i < c.params_size(); ++i) {
+    std::string t = pal_param(abi, c.params(i));
+    s += (i ? ", " : "") + t + (t.back() == '*' ? "" : " ") + c.params(i).name();
+  }
+  return s + ")";
+}
+
+}  // namespace
+
+std::string emit_pal_stubs_h(const Abi& abi) {
+  std::ostringstream o;
+  o << banner(abi, "/* ", " */");
+  o << R"(#ifndef XABI_PAL_STUBS_H
+#define XABI_PAL_STUBS_H
+
+#include "xabi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- provided by the PAL transport (hand-written) */
+
+/* One request/response slot, owned by the calling thread between begin and end. */
+struct xabi_pal_frame {
+  uint8_t *req;        /* XABI_WIRE_MAX_REQUEST bytes to encode into */
+  size_t req_cap;
+  const uint8_t *resp; /* set by xabi_pal_frame_call */
+  size_t resp_len;
+  uint32_t seq;        /* the sequence number to put in the request */
+  void *impl;          /* the transport's own */
+};
+/* 0, or a negative XABI_E_ when no slot can be had. */
+int64_t xabi_pal_frame_begin(struct xabi_pal_frame *f);
+/* Sends req[0..req_len) and waits for the response: 0 or a negative XABI_E_. */
+int64_t xabi_pal_frame_call(struct xabi_pal_frame *f, size_t req_len);
+void xabi_pal_frame_end(struct xabi_pal_frame *f);
+
+/* ---- PAL-served calls (hand-written) */
+
+)";
+  for (const CallIR* c : abi.by_id())
+    if (c->proto->side() == spec::Call::PAL) o << signature(abi, *c->proto, "xabi_pal_impl_" + c->proto->name()) << ";\n";
+  o << "\n/* ---- HOST calls: generated marshalling */\n\n";
+  for (const CallIR* c : abi.by_id())
+    if (c->proto->side() == spec::Call::HOST) o << signature(abi, *c->proto, "xabi_pal_host_" + c->proto->name()) << ";\n";
+  o << R"(
+/* Fills a dispatch table: HOST calls with the stubs above, PAL calls with
+ * their xabi_pal_impl_ functions. */
+void xabi_pal_fill_dispatch(struct xabi_dispatch *table);
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
+
+#endif /* XABI_PAL_STUBS_H */
+)";
+  return o.str();
+}
+
+std::string emit_pal_stubs_c(const Abi& abi) {
+  std::ostringstream o;
+  o << banner(abi, "/* ", " */");
+  o << "#include \"pal_stubs.h\"\n#include \"wire.h\"\n\n";
+  for (const CallIR* ci : abi.by_id()) {
+    const spec::Call& c = *ci->proto;
+    if (c.side() != spec::Call::HOST) continue;
+    WireLayout w = wire_layout(abi, *ci);
+    const std::string n = c.name();
+    o << signature(abi, c, "xabi_pal_host_" + n) << " {\n";
+    o << "  struct xabi_pal_frame f;\n";
+    o << "  int64_t rc = xabi_pal_frame_begin(&f);\n";
+    o << "  if (rc < 0) return " << (c.result() == spec::PTR ? "(void *)0" : "rc") << ";\n";
+    o << "  struct xabi_wire_" << n << "_req q;\n";
+    o << "  __builtin_memset(&q, 0, sizeof q);\n";
+    for (const auto& s : w.req_scalars) {
+      const auto& p = c.params(s.param);
+      o << "  q." << p.name() << " = " << (p.type() == spec::PTR ? "(uint64_t)(uintptr_t)" : "") << p.name() << ";\n";
+    }
+    for (const auto& pl : w.req_payloads) {
+      const auto& p = c.params(pl.param);
+      if (pl.is_string) {
+        o << "  q." << p.name() << " = (const uint8_t *)" << p.name() << ";\n";
+        o << "  q." << p.name() << "_len = " << p.name() << " ? xabi_wire_strnlen(" << p.name() << ", " << pl.max_bytes
+          << "u) : 0u; /* NULL is the empty string */\n";
+      } else {
+        std::string bound = c.params(pl.bound_param).name();
+        uint64_t max_count = pl.max_bytes / pl.elem_size;
+        o << "  if ((uint64_t)" << bound << " <= " << max_count << "u) {\n";
+        o << "    q." << p.name() << " = (const uint8_t *)" << p.name() << ";\n";
+        o << "    q." << p.name() << "_len = (uint32_t)((uint64_t)" << bound << " * " << pl.elem_size << "u);\n  }\n";
+      }
+    }
+    o << "  size_t len = xabi_wire_encode_" << n << "_req(f.req, f.req_cap, f.seq, &q);\n";
+    o << "  rc = len ? xabi_pal_frame_call(&f, len) : XABI_E_BAD_FRAME;\n";
+    o << "  if (rc >= 0) {\n";
+    o << "    struct xabi_wire_" << n << "_resp r;\n";
+    o << "    if (xabi_wire_decode_" << n << "_resp(f.resp, f.resp_len, f.seq, &q, &r) != XABI_WIRE_OK) {\n";
+    o << "      rc = XABI_E_BAD_FRAME;\n    } else {\n      rc = r.result;\n";
+    for (const auto& pl : w.resp_payloads) {
+      const auto& p = c.params(pl.param);
+      o << "      if (r." << p.name() << "_len) __builtin_memcpy(" << p.name() << ", r." << p.name() << ", r." << p.name() << "_len);\n";
+    }
+    o << "    }\n  }\n";
+    o << "  xabi_pal_frame_end(&f);\n";
+    if (c.result() == spec::PTR) o << "  return rc > 0 ? (void *)(uintptr_t)rc : (void *)0;\n";
+    else o << "  return rc;\n";
+    o << "}\n\n";
+  }
+  o << "void xabi_pal_fill_dispatch(struct xabi_dispatch *table) {\n";
+  o << "  __builtin_memset(table, 0, sizeof *table);\n";
+  o << "  table->abi_version = XABI_ABI_VERSION;\n";
+  o << "  table->n_calls = XABI_CALL_LIMIT - 1;\n";
+  for (const CallIR* c : abi.by_id())
+    o << "  table->" << c->proto->name() << " = xabi_pal_" << (c->proto->side() == spec::Call::HOST ? "host_" : "impl_")
+      << c->proto->name() << ";\n";
+  o << "}\n";
+  return o.str();
+}
+
+}  // namespace xabi::gen
