@@ -54,6 +54,8 @@ std::string emit_wire(const Abi& abi);            // xabi/wire.h
 std::string emit_host_dispatch(const Abi& abi);   // xabi/host_dispatch.hpp
 std::string emit_pal_stubs_h(const Abi& abi);     // xabi/pal_stubs.h
 std::string emit_pal_stubs_c(const Abi& abi);     // xabi/pal_stubs.c
+std::string emit_invoke(const Abi& abi);          // xabi/invoke.h
+std::string emit_pal_dispatch_c(const Abi& abi);  // xabi/pal_dispatch.c
 std::string emit_meta(const Abi& abi);            // xabi/meta.hpp
 std::string emit_model_state(const Abi& abi);     // xabi/model_state.hpp
 std::string emit_model_rules(const Abi& abi);     // xabi/model_rules.cc

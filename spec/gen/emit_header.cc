@@ -82,23 +82,22 @@ extern "C" {
   o << "#define XABI_ABI_VERSION " << s.version() << "u\n\n";
   o << "/* ---- constants */\n\n";
   for (const auto& c : s.constants()) {
-    wrap(o, "/* ", c.doc() + " */");
+    wrap(o, "// ", c.doc());
     o << "#define XABI_" << c.name() << " " << c.value() << "ull\n";
   }
   o << "\n/* ---- errors: every negative result is one of these */\n\n";
   for (const auto& e : s.errors()) {
-    wrap(o, "/* ", e.doc() + " */");
+    wrap(o, "// ", e.doc());
     o << "#define XABI_" << e.name() << " (" << e.value() << ")\n";
   }
   o << "\n/* ---- types */\n\n";
   o << "/* A channel id: >= 0 when open. */\ntypedef int32_t xabi_channel_t;\n\n";
   for (const auto& st : s.structs()) {
-    wrap(o, "/* ", st.doc() + " */");
+    wrap(o, "// ", st.doc());
     o << "struct xabi_" << st.name() << " {\n";
     for (const auto& f : st.fields()) {
       const char* t = f.type() == spec::PTR ? "uint64_t" : c_type(f.type());
-      o << "  " << t << " " << f.name() << ";";
-      wrap(o, " /* ", f.doc() + (f.type() == spec::PTR ? " (a guest address)" : "") + " */");
+      o << "  " << t << " " << f.name() << ";  // " << f.doc() << (f.type() == spec::PTR ? " (a guest address)" : "") << "\n";
     }
     o << "};\n";
     o << "XABI_STATIC_ASSERT(sizeof(struct xabi_" << st.name() << ") == " << struct_size(st)

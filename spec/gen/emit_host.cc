@@ -100,6 +100,60 @@ class Handler {
     o << ") = 0;\n";
   }
   o << "};\n\n";
+  // A generic adaptor: every call arrives as (id, arguments in spec order).
+  // For tests, fuzzers and recording hosts that treat calls uniformly.
+  o << R"(// One argument of a call, as GenericHandler sees it.
+struct GenericArg {
+  uint64_t num = 0;             // scalars (signed types sign-extended); for buffers, 0
+  std::string_view bytes;       // strings, IN buffers and IN arrays
+  OutBytes* out = nullptr;      // OUT buffers
+  std::span<uint8_t> inout;     // IN_OUT arrays, as writable bytes
+};
+
+// Receives every call as its id and its arguments in spec order.
+class GenericHandler : public Handler {
+ public:
+  virtual int64_t on_call(uint32_t id, std::span<GenericArg> args) = 0;
+)";
+  for (const CallIR* ci : host) {
+    const spec::Call& c = *ci->proto;
+    o << "  " << (c.result() == spec::PTR ? "uint64_t" : "int64_t") << " " << c.name() << "(";
+    std::string body;
+    for (int i = 0; i < c.params_size(); ++i) {
+      const auto& p = c.params(i);
+      o << (i ? ", " : "");
+      std::string a = "a[" + std::to_string(i) + "]";
+      if (p.type() == spec::CSTR) {
+        o << "std::string_view " << p.name();
+        body += "    " + a + ".bytes = " + p.name() + ";\n";
+      } else if (is_buffer(p)) {
+        if (!p.elem().empty()) {
+          const std::string sn = "xabi_" + abi.find_struct(p.elem())->name();
+          if (p.dir() == spec::IN) {
+            o << "std::span<const " << sn << "> " << p.name();
+            body += "    " + a + ".bytes = std::string_view(reinterpret_cast<const char*>(" + p.name() + ".data()), " + p.name() + ".size_bytes());\n";
+          } else {
+            o << "std::span<" << sn << "> " << p.name();
+            body += "    " + a + ".inout = std::span<uint8_t>(reinterpret_cast<uint8_t*>(" + p.name() + ".data()), " + p.name() + ".size_bytes());\n";
+          }
+        } else if (p.dir() == spec::OUT) {
+          o << "OutBytes& " << p.name();
+          body += "    " + a + ".out = &" + p.name() + ";\n";
+        } else {
+          o << "std::span<const uint8_t> " << p.name();
+          body += "    " + a + ".bytes = std::string_view(reinterpret_cast<const char*>(" + p.name() + ".data()), " + p.name() + ".size());\n";
+        }
+      } else {
+        o << handler_scalar(p.type()) << " " << p.name();
+        body += "    " + a + ".num = static_cast<uint64_t>(" + p.name() + ");\n";
+      }
+    }
+    o << ") override {\n";
+    o << "    std::array<GenericArg, " << std::max(1, c.params_size()) << "> a{};\n" << body;
+    o << "    return static_cast<" << (c.result() == spec::PTR ? "uint64_t" : "int64_t") << ">(on_call(" << c.id() << ", std::span<GenericArg>(a.data(), "
+      << c.params_size() << ")));\n  }\n";
+  }
+  o << "};\n\n";
   o << R"(struct Dispatched {
   xabi_wire_status status;  // XABI_WIRE_OK, or why the request frame was refused
   uint16_t call;            // the call id from the header (0 when unreadable)

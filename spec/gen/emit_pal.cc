@@ -78,8 +78,10 @@ void xabi_pal_frame_end(struct xabi_pal_frame *f);
   for (const CallIR* c : abi.by_id())
     if (c->proto->side() == spec::Call::HOST) o << signature(abi, *c->proto, "xabi_pal_host_" + c->proto->name()) << ";\n";
   o << R"(
-/* Fills a dispatch table: HOST calls with the stubs above, PAL calls with
- * their xabi_pal_impl_ functions. */
+/* Clears a dispatch table and fills its header and HOST calls (stubs above). */
+void xabi_pal_fill_host_calls(struct xabi_dispatch *table);
+/* Fills a whole dispatch table: HOST calls and the PAL's xabi_pal_impl_
+ * functions (pal_dispatch.c). */
 void xabi_pal_fill_dispatch(struct xabi_dispatch *table);
 
 #ifdef __cplusplus
@@ -87,6 +89,63 @@ void xabi_pal_fill_dispatch(struct xabi_dispatch *table);
 #endif
 
 #endif /* XABI_PAL_STUBS_H */
+)";
+  return o.str();
+}
+
+std::string emit_invoke(const Abi& abi) {
+  std::ostringstream o;
+  o << banner(abi, "/* ", " */");
+  o << R"(/*
+ * xabi_invoke: call any ABI call by id with raw 64-bit arguments (pointers as
+ * addresses, strings as pointers), through a dispatch table. For conformance
+ * agents and tests that drive calls as data:
+ *
+ *   uint64_t args[] = {4096};
+ *   int64_t r;
+ *   if (xabi_invoke(xabi_dispatch_table, XABI_CALL_ALLOC, args, &r) == 0) ...
+ */
+#ifndef XABI_INVOKE_H
+#define XABI_INVOKE_H
+
+#include "xabi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Returns 0 and sets *result, or -1 for an id the table does not have. Calls
+ * that do not return do not return here either. */
+static inline int xabi_invoke(const struct xabi_dispatch *t, uint32_t id, const uint64_t *a, int64_t *result) {
+  (void)a;
+  if (id == 0 || id > t->n_calls) return -1;
+  switch (id) {
+)";
+  for (const CallIR* ci : abi.by_id()) {
+    const spec::Call& c = *ci->proto;
+    std::string args;
+    for (int i = 0; i < c.params_size(); ++i) {
+      std::string t = pal_param(abi, c.params(i));
+      std::string cast = c.params(i).type() == spec::PTR || c.params(i).type() == spec::CSTR ? "(" + t + ")(uintptr_t)" : "(" + t + ")";
+      args += (i ? ", " : "") + cast + "a[" + std::to_string(i) + "]";
+    }
+    o << "    case " << c.id() << ":\n";
+    o << "      if (!t->" << c.name() << ") return -1;\n";
+    if (c.result() == spec::NORETURN) o << "      t->" << c.name() << "(" << args << ");\n";
+    else if (c.result() == spec::VOID) o << "      t->" << c.name() << "(" << args << ");\n      *result = 0;\n      return 0;\n";
+    else if (c.result() == spec::PTR) o << "      *result = (int64_t)(uintptr_t)t->" << c.name() << "(" << args << ");\n      return 0;\n";
+    else o << "      *result = (int64_t)t->" << c.name() << "(" << args << ");\n      return 0;\n";
+  }
+  o << R"(    default:
+      return -1;
+  }
+}
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
+
+#endif /* XABI_INVOKE_H */
 )";
   return o.str();
 }
@@ -101,52 +160,64 @@ std::string emit_pal_stubs_c(const Abi& abi) {
     WireLayout w = wire_layout(abi, *ci);
     const std::string n = c.name();
     o << signature(abi, c, "xabi_pal_host_" + n) << " {\n";
-    o << "  struct xabi_pal_frame f;\n";
-    o << "  int64_t rc = xabi_pal_frame_begin(&f);\n";
-    o << "  if (rc < 0) return " << (c.result() == spec::PTR ? "(void *)0" : "rc") << ";\n";
-    o << "  struct xabi_wire_" << n << "_req q;\n";
-    o << "  __builtin_memset(&q, 0, sizeof q);\n";
+    o << "  struct xabi_pal_frame _f;\n";
+    o << "  int64_t _rc = xabi_pal_frame_begin(&_f);\n";
+    o << "  if (_rc < 0) return " << (c.result() == spec::PTR ? "(void *)0" : "_rc") << ";\n";
+    o << "  struct xabi_wire_" << n << "_req _q;\n";
+    o << "  __builtin_memset(&_q, 0, sizeof _q);\n";
     for (const auto& s : w.req_scalars) {
       const auto& p = c.params(s.param);
-      o << "  q." << p.name() << " = " << (p.type() == spec::PTR ? "(uint64_t)(uintptr_t)" : "") << p.name() << ";\n";
+      o << "  _q." << p.name() << " = " << (p.type() == spec::PTR ? "(uint64_t)(uintptr_t)" : "") << p.name() << ";\n";
     }
     for (const auto& pl : w.req_payloads) {
       const auto& p = c.params(pl.param);
       if (pl.is_string) {
-        o << "  q." << p.name() << " = (const uint8_t *)" << p.name() << ";\n";
-        o << "  q." << p.name() << "_len = " << p.name() << " ? xabi_wire_strnlen(" << p.name() << ", " << pl.max_bytes
+        o << "  _q." << p.name() << " = (const uint8_t *)" << p.name() << ";\n";
+        o << "  _q." << p.name() << "_len = " << p.name() << " ? xabi_wire_strnlen(" << p.name() << ", " << pl.max_bytes
           << "u) : 0u; /* NULL is the empty string */\n";
       } else {
         std::string bound = c.params(pl.bound_param).name();
         uint64_t max_count = pl.max_bytes / pl.elem_size;
         o << "  if ((uint64_t)" << bound << " <= " << max_count << "u) {\n";
-        o << "    q." << p.name() << " = (const uint8_t *)" << p.name() << ";\n";
-        o << "    q." << p.name() << "_len = (uint32_t)((uint64_t)" << bound << " * " << pl.elem_size << "u);\n  }\n";
+        o << "    _q." << p.name() << " = (const uint8_t *)" << p.name() << ";\n";
+        o << "    _q." << p.name() << "_len = (uint32_t)((uint64_t)" << bound << " * " << pl.elem_size << "u);\n  }\n";
       }
     }
-    o << "  size_t len = xabi_wire_encode_" << n << "_req(f.req, f.req_cap, f.seq, &q);\n";
-    o << "  rc = len ? xabi_pal_frame_call(&f, len) : XABI_E_BAD_FRAME;\n";
-    o << "  if (rc >= 0) {\n";
-    o << "    struct xabi_wire_" << n << "_resp r;\n";
-    o << "    if (xabi_wire_decode_" << n << "_resp(f.resp, f.resp_len, f.seq, &q, &r) != XABI_WIRE_OK) {\n";
-    o << "      rc = XABI_E_BAD_FRAME;\n    } else {\n      rc = r.result;\n";
+    o << "  size_t _len = xabi_wire_encode_" << n << "_req(_f.req, _f.req_cap, _f.seq, &_q);\n";
+    o << "  _rc = _len ? xabi_pal_frame_call(&_f, _len) : XABI_E_BAD_FRAME;\n";
+    o << "  if (_rc >= 0) {\n";
+    o << "    struct xabi_wire_" << n << "_resp _r;\n";
+    o << "    if (xabi_wire_decode_" << n << "_resp(_f.resp, _f.resp_len, _f.seq, &_q, &_r) != XABI_WIRE_OK) {\n";
+    o << "      _rc = XABI_E_BAD_FRAME;\n    } else {\n      _rc = _r.result;\n";
     for (const auto& pl : w.resp_payloads) {
       const auto& p = c.params(pl.param);
-      o << "      if (r." << p.name() << "_len) __builtin_memcpy(" << p.name() << ", r." << p.name() << ", r." << p.name() << "_len);\n";
+      o << "      if (_r." << p.name() << "_len) __builtin_memcpy(" << p.name() << ", _r." << p.name() << ", _r." << p.name() << "_len);\n";
     }
     o << "    }\n  }\n";
-    o << "  xabi_pal_frame_end(&f);\n";
-    if (c.result() == spec::PTR) o << "  return rc > 0 ? (void *)(uintptr_t)rc : (void *)0;\n";
-    else o << "  return rc;\n";
+    o << "  xabi_pal_frame_end(&_f);\n";
+    if (c.result() == spec::PTR) o << "  return _rc > 0 ? (void *)(uintptr_t)_rc : (void *)0;\n";
+    else o << "  return _rc;\n";
     o << "}\n\n";
   }
-  o << "void xabi_pal_fill_dispatch(struct xabi_dispatch *table) {\n";
+  o << "void xabi_pal_fill_host_calls(struct xabi_dispatch *table) {\n";
   o << "  __builtin_memset(table, 0, sizeof *table);\n";
   o << "  table->abi_version = XABI_ABI_VERSION;\n";
   o << "  table->n_calls = XABI_CALL_LIMIT - 1;\n";
   for (const CallIR* c : abi.by_id())
-    o << "  table->" << c->proto->name() << " = xabi_pal_" << (c->proto->side() == spec::Call::HOST ? "host_" : "impl_")
-      << c->proto->name() << ";\n";
+    if (c->proto->side() == spec::Call::HOST) o << "  table->" << c->proto->name() << " = xabi_pal_host_" << c->proto->name() << ";\n";
+  o << "}\n";
+  return o.str();
+}
+
+std::string emit_pal_dispatch_c(const Abi& abi) {
+  std::ostringstream o;
+  o << banner(abi, "/* ", " */");
+  o << "#include \"pal_stubs.h\"\n\n";
+  o << "/* Every PAL call must have its xabi_pal_impl_ (a missing one fails the link). */\n";
+  o << "void xabi_pal_fill_dispatch(struct xabi_dispatch *table) {\n";
+  o << "  xabi_pal_fill_host_calls(table);\n";
+  for (const CallIR* c : abi.by_id())
+    if (c->proto->side() == spec::Call::PAL) o << "  table->" << c->proto->name() << " = xabi_pal_impl_" << c->proto->name() << ";\n";
   o << "}\n";
   return o.str();
 }

@@ -228,7 +228,7 @@ std::string emit_wire(const Abi& abi) {
     o << "/* Decodes a request frame (a private copy: the pointers point into it). */\n";
     o << "static inline enum xabi_wire_status xabi_wire_decode_" << n << "_req(const uint8_t *in, size_t n, struct xabi_wire_" << n
       << "_req *r) {\n";
-    o << "  struct xabi_wire_header h;\n";
+    o << "  struct xabi_wire_header h;\n  (void)r;\n";
     o << "  enum xabi_wire_status s = xabi_wire_read_header(in, n, XABI_WIRE_REQUEST_MAGIC, &h);\n";
     o << "  if (s != XABI_WIRE_OK) return s;\n";
     o << "  if (h.call != " << c.id() << ") return XABI_WIRE_WRONG_CALL;\n";

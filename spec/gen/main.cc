@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
       {"xabi/xabi.h", emit_guest_header},         {"xabi/wire.h", emit_wire},
       {"xabi/host_dispatch.hpp", emit_host_dispatch}, {"xabi/pal_stubs.h", emit_pal_stubs_h},
       {"xabi/pal_stubs.c", emit_pal_stubs_c},     {"xabi/meta.hpp", emit_meta},
+      {"xabi/invoke.h", emit_invoke},             {"xabi/pal_dispatch.c", emit_pal_dispatch_c},
       {"xabi/model_state.hpp", emit_model_state}, {"xabi/model_rules.cc", emit_model_rules},
       {"abi.md", emit_docs},
   };
