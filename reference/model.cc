@@ -136,6 +136,14 @@ Verdict Model::check(std::string_view name, const Args& args, uint64_t raw, Int 
   const Int result = result_value(*call, raw);
   const RuleResult r = gen::check_call(call->id, st_, env_, a, result);
   const std::string what = describe(*call, a, result);
+  // The call returned, rightly or wrongly: the caller is no longer blocked.
+  if (gen::has_begin(call->id)) {
+    if (int e = gen::end_call(call->id, st_, env_, a); e >= 0) {
+      v.kind = Verdict::Kind::kSpecError;
+      v.message = what + ": on_end effect " + std::to_string(e) + " cannot apply";
+      return v;
+    }
+  }
   auto& cov = coverage_[call_index(call)];
 
   switch (r.kind) {
@@ -173,14 +181,10 @@ Verdict Model::check(std::string_view name, const Args& args, uint64_t raw, Int 
       const auto& rule = call->rules[static_cast<size_t>(r.rule)];
       v.kind = Verdict::Kind::kSpecError;
       v.rule = std::string(rule.name);
-      if (r.outcome >= 0) {
-        const auto& o = rule.outcomes[static_cast<size_t>(r.outcome)];
-        v.outcome = std::string(o.name);
-        v.message = what + ": effect `" + std::string(o.effects[static_cast<size_t>(r.effect)]) + "` of outcome '" + std::string(o.name) +
-                    "' (" + spec_place(o.line) + ") cannot apply: its outcome does not guarantee its precondition";
-      } else {
-        v.message = what + ": on_end effect " + std::to_string(r.effect) + " cannot apply";
-      }
+      const auto& o = rule.outcomes[static_cast<size_t>(r.outcome)];
+      v.outcome = std::string(o.name);
+      v.message = what + ": effect `" + std::string(o.effects[static_cast<size_t>(r.effect)]) + "` of outcome '" + std::string(o.name) +
+                  "' (" + spec_place(o.line) + ") cannot apply: its outcome does not guarantee its precondition";
       return v;
     }
   }

@@ -117,7 +117,7 @@ struct RuleResult {
   };
   Kind kind = Kind::kRejected;
   int rule = -1;
-  int outcome = -1;  // kAccepted, kEffect (-1: on_begin/on_end)
+  int outcome = -1;  // kAccepted, kEffect
   int effect = -1;   // kEffect
   int failed_conjunct[8] = {-1, -1, -1, -1, -1, -1, -1, -1};  // kRejected, per outcome
   unsigned guards_true = 0;  // bit i: guard of rule i held
@@ -129,6 +129,9 @@ namespace gen {
 RuleResult check_call(uint32_t id, State& st, const RuleEnv& env, const Args& a, Int result);
 // Applies a blocking call's on_begin effects. Returns the failing effect's index or -1.
 int begin_call(uint32_t id, State& st, const RuleEnv& env, const Args& a);
+// Applies a blocking call's on_end effects once it returned, whatever the
+// verdict on its result. Returns the failing effect's index or -1.
+int end_call(uint32_t id, State& st, const RuleEnv& env, const Args& a);
 // Whether a call has on_begin effects (so the model tracks that it began).
 bool has_begin(uint32_t id);
 }  // namespace gen
@@ -170,6 +173,11 @@ namespace {
   for (const CallIR* ci : abi.by_id()) {
     const spec::Call& c = *ci->proto;
     const std::string n = c.name();
+    if (!ci->on_end.empty()) {
+      o << "int end_" << n << "(State& st, const RuleEnv& env, const Args& a) {\n  (void)env;\n" << params(*ci);
+      for (size_t k = 0; k < ci->on_end.size(); ++k) o << "  if (!" << cxx(*ci->on_end[k]) << ") return " << k << ";\n";
+      o << "  return -1;\n}\n\n";
+    }
     if (!ci->on_begin.empty()) {
       o << "int begin_" << n << "(State& st, const RuleEnv& env, const Args& a) {\n  (void)env;\n" << params(*ci);
       for (size_t k = 0; k < ci->on_begin.size(); ++k) o << "  if (!" << cxx(*ci->on_begin[k]) << ") return " << k << ";\n";
@@ -202,9 +210,6 @@ namespace {
         for (size_t j = 0; j < oc.effects.size(); ++j)
           o << "      if (!" << cxx(*oc.effects[j]) << ") {\n        out.kind = RuleResult::Kind::kEffect;\n        out.effect = " << j
             << ";\n        return out;\n      }\n";
-        for (size_t j = 0; j < ci->on_end.size(); ++j)
-          o << "      if (!" << cxx(*ci->on_end[j]) << ") {\n        out.kind = RuleResult::Kind::kEffect;\n        out.outcome = -1;\n        out.effect = "
-            << j << ";\n        return out;\n      }\n";
         o << "      return out;\n    } while (false);\n";
       }
       o << "    out.kind = RuleResult::Kind::kRejected;\n    return out;\n  }\n";
@@ -219,6 +224,10 @@ namespace {
   o << "int begin_call(uint32_t id, State& st, const RuleEnv& env, const Args& a) {\n  switch (id) {\n";
   for (const CallIR* ci : abi.by_id())
     if (!ci->on_begin.empty()) o << "    case " << ci->proto->id() << ": return begin_" << ci->proto->name() << "(st, env, a);\n";
+  o << "    default: return -1;\n  }\n}\n\n";
+  o << "int end_call(uint32_t id, State& st, const RuleEnv& env, const Args& a) {\n  switch (id) {\n";
+  for (const CallIR* ci : abi.by_id())
+    if (!ci->on_end.empty()) o << "    case " << ci->proto->id() << ": return end_" << ci->proto->name() << "(st, env, a);\n";
   o << "    default: return -1;\n  }\n}\n\n";
   o << "bool has_begin(uint32_t id) {\n  switch (id) {\n";
   for (const CallIR* ci : abi.by_id())
