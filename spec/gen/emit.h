@@ -61,6 +61,13 @@ std::string emit_model_state(const Abi& abi);     // xabi/model_state.hpp
 std::string emit_model_rules(const Abi& abi);     // xabi/model_rules.cc
 std::string emit_docs(const Abi& abi);            // abi.md
 
+// Every generated file, by its path under the output directory.
+struct Artifact {
+  const char* path;
+  std::string (*emit)(const Abi&);
+};
+const std::vector<Artifact>& artifacts();
+
 // A C/C++ string literal of `s`.
 std::string quote(const std::string& s);
 

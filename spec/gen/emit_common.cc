@@ -9,6 +9,18 @@ std::string banner(const Abi& abi, const char* open, const char* close) {
          " (ABI version " + std::to_string(abi.spec.version()) + "). Do not edit: changes are discarded." + close + "\n";
 }
 
+const std::vector<Artifact>& artifacts() {
+  static const std::vector<Artifact> all = {
+      {"xabi/xabi.h", emit_guest_header},         {"xabi/wire.h", emit_wire},
+      {"xabi/host_dispatch.hpp", emit_host_dispatch}, {"xabi/pal_stubs.h", emit_pal_stubs_h},
+      {"xabi/pal_stubs.c", emit_pal_stubs_c},     {"xabi/pal_dispatch.c", emit_pal_dispatch_c},
+      {"xabi/invoke.h", emit_invoke},             {"xabi/meta.hpp", emit_meta},
+      {"xabi/model_state.hpp", emit_model_state}, {"xabi/model_rules.cc", emit_model_rules},
+      {"abi.md", emit_docs},
+  };
+  return all;
+}
+
 std::string quote(const std::string& s) {
   std::string q = "\"";
   for (char c : s) {

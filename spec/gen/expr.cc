@@ -324,7 +324,11 @@ std::string to_string(const Expr& e) {
     case Expr::Kind::kInt: return int_text(e.value);
     case Expr::Kind::kBool: return e.value ? "true" : "false";
     case Expr::Kind::kName: return e.name;
-    case Expr::Kind::kUnary: return e.op + sub(*e.args[0], false);
+    case Expr::Kind::kUnary:
+      // `!` binds looser than comparisons in this language but tighter in C:
+      // parenthesise any binary operand so both readings agree.
+      if (e.args[0]->kind == Expr::Kind::kBinary) return e.op + "(" + to_string(*e.args[0]) + ")";
+      return e.op + sub(*e.args[0], false);
     case Expr::Kind::kBinary: return sub(*e.args[0], false) + " " + e.op + " " + sub(*e.args[1], true);
     case Expr::Kind::kCall: return e.name + "(" + list(e.args) + ")";
     case Expr::Kind::kMethod: return e.name + "." + e.method + "(" + list(e.args) + ")";

@@ -54,17 +54,9 @@ int main(int argc, char** argv) {
 
   using namespace xabi::gen;
   const fs::path out(out_dir);
-  const std::pair<const char*, std::string (*)(const Abi&)> files[] = {
-      {"xabi/xabi.h", emit_guest_header},         {"xabi/wire.h", emit_wire},
-      {"xabi/host_dispatch.hpp", emit_host_dispatch}, {"xabi/pal_stubs.h", emit_pal_stubs_h},
-      {"xabi/pal_stubs.c", emit_pal_stubs_c},     {"xabi/meta.hpp", emit_meta},
-      {"xabi/invoke.h", emit_invoke},             {"xabi/pal_dispatch.c", emit_pal_dispatch_c},
-      {"xabi/model_state.hpp", emit_model_state}, {"xabi/model_rules.cc", emit_model_rules},
-      {"abi.md", emit_docs},
-  };
-  for (const auto& [name, emit] : files) {
-    if (!write_if_changed(out / name, emit(*abi))) {
-      std::cerr << "xabi-gen: cannot write " << (out / name).string() << "\n";
+  for (const Artifact& a : artifacts()) {
+    if (!write_if_changed(out / a.path, a.emit(*abi))) {
+      std::cerr << "xabi-gen: cannot write " << (out / a.path).string() << "\n";
       return 1;
     }
   }
