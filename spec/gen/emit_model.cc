@@ -90,9 +90,9 @@ struct State {
     o << "  // " << c.doc() << "\n  " << kind_type(c.kind()) << " " << c.name();
     if (c.kind() == spec::StateComponent::CELL) o << "{" << c.initial() << "}";
     if (c.kind() == spec::StateComponent::HANDLE_SET && c.initial_members_size()) {
-      o << "{{";
-      for (int i = 0; i < c.initial_members_size(); ++i) o << (i ? ", " : "") << c.initial_members(i);
-      o << "}}";
+      o << "{";  // list-initialisation picks HandleSet's initializer_list constructor
+      for (int i = 0; i < c.initial_members_size(); ++i) o << (i ? ", " : "") << "Int(" << c.initial_members(i) << ")";
+      o << "}";
     }
     o << ";\n";
   }

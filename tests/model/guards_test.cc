@@ -43,9 +43,9 @@ TEST(Guards, NeverOverlapNorLeaveGapsOnSampledInputs) {
   cfg.caps.listen = true;
   cfg.caps.origin = true;
   cfg.origin = "http://app.test";
-  for (int world = 0; world < 40; ++world) {
+  for (int world = 0; world < 20; ++world) {
     xabi::ref::Model m(world % 2 ? cfg : xabi::ref::ModelConfig{});
-    for (int step = 0; step < 500; ++step) {
+    for (int step = 0; step < 300; ++step) {
       const auto& call = xabi::meta::kCalls[rng() % std::size(xabi::meta::kCalls)];
       xabi::ref::Args args;
       for (const auto& p : call.params) args.push_back(p.type == Type::kCstr ? Arg::str(sample_str(rng)) : Arg::num(sample_int(rng, p)));

@@ -15,7 +15,7 @@ struct State {
   // Allocated pages.
   RegionSet mem;
   // Open channels.
-  HandleSet chan{{1}};
+  HandleSet chan{Int(1)};
   // Last time.
   Cell clock{5};
 };
