@@ -5,6 +5,7 @@
 //   4. rules: parse, resolve and type every guard, outcome and effect
 //   5. errors: every error an outcome returns is declared by its call, and
 //      every error a call declares is returned by some outcome
+//   6. the seccomp allow-list: names, argument indexes, values
 // Each pass reports all it finds; a later pass runs even when an earlier one
 // failed where it can, so one run shows as many mistakes as possible.
 #include <google/protobuf/io/tokenizer.h>
@@ -128,6 +129,7 @@ class Checker {
   void run() {
     declarations();
     calls();
+    allow_list();
   }
 
  private:
@@ -672,6 +674,56 @@ class Checker {
     }
     e.type = it->second.effect ? ValueType::kUnknown : it->second.result;
     return true;
+  }
+
+  // -- pass 6: the seccomp allow-list
+
+  // An integer literal (decimal or 0x hex) or a launch parameter.
+  bool allow_value(const std::string& v) {
+    if (v.empty()) return false;
+    for (const auto& p : abi_.spec.launch_params())
+      if (p.name() == v) return true;
+    size_t used = 0;
+    try {
+      std::stoull(v, &used, 0);
+    } catch (...) {
+      return false;
+    }
+    return used == v.size();
+  }
+
+  void allow_list() {
+    const spec::Spec& s = abi_.spec;
+    std::set<std::string> params;
+    for (int i = 0; i < s.launch_params_size(); ++i) {
+      const auto& p = s.launch_params(i);
+      Loc loc = root_.nested(s, "launch_params", i).at(p, "name");
+      if (!is_lower(p.name())) d_.error(loc, "launch parameter name '" + p.name() + "' must be lower_case");
+      if (!params.insert(p.name()).second) d_.error(loc, "duplicate launch parameter '" + p.name() + "'");
+      doc(p.doc(), loc, "launch parameter " + p.name());
+    }
+    for (int i = 0; i < s.syscalls_size(); ++i) {
+      const auto& sc = s.syscalls(i);
+      Locator l = root_.nested(s, "syscalls", i);
+      Loc loc = l.at(sc, "name");
+      const std::string who = "allowed system call '" + sc.name() + "'";
+      if (sc.name().empty() || !is_lower(sc.name())) d_.error(loc, "allowed system call needs a lower_case name");
+      doc(sc.doc(), loc, who);
+      std::set<uint32_t> args;
+      for (int j = 0; j < sc.args_size(); ++j) {
+        const auto& a = sc.args(j);
+        Locator al = l.nested(sc, "args", j);
+        Loc aloc = al.at(a, "arg");
+        if (a.arg() > 5) d_.error(aloc, who + ": argument index " + std::to_string(a.arg()) + " is over 5");
+        if (!args.insert(a.arg()).second) d_.error(aloc, who + ": argument " + std::to_string(a.arg()) + " is checked twice in one entry");
+        if (a.op() == spec::ArgCheck::OP_UNSPECIFIED) d_.error(aloc, who + ": a check needs an op (EQ, MASKED_EQ)");
+        if (!allow_value(a.value()))
+          d_.error(al.at(a, "value"), who + ": value '" + a.value() + "' is neither an integer nor a launch parameter");
+        if (a.op() == spec::ArgCheck::MASKED_EQ && !allow_value(a.mask()))
+          d_.error(aloc, who + ": MASKED_EQ needs a mask that is an integer or a launch parameter");
+        if (a.op() != spec::ArgCheck::MASKED_EQ && !a.mask().empty()) d_.error(al.at(a, "mask"), who + ": a mask is for MASKED_EQ only");
+      }
+    }
   }
 
   // -- pass 5: errors

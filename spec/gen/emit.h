@@ -60,6 +60,7 @@ std::string emit_meta(const Abi& abi);            // xabi/meta.hpp
 std::string emit_model_state(const Abi& abi);     // xabi/model_state.hpp
 std::string emit_model_rules(const Abi& abi);     // xabi/model_rules.cc
 std::string emit_docs(const Abi& abi);            // abi.md
+std::string emit_syscalls(const Abi& abi);        // xabi/syscalls.hpp
 
 // Every generated file, by its path under the output directory.
 struct Artifact {

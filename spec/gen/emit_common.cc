@@ -16,6 +16,7 @@ const std::vector<Artifact>& artifacts() {
       {"xabi/pal_stubs.c", emit_pal_stubs_c},     {"xabi/pal_dispatch.c", emit_pal_dispatch_c},
       {"xabi/invoke.h", emit_invoke},             {"xabi/meta.hpp", emit_meta},
       {"xabi/model_state.hpp", emit_model_state}, {"xabi/model_rules.cc", emit_model_rules},
+      {"xabi/syscalls.hpp", emit_syscalls},
       {"abi.md", emit_docs},
   };
   return all;

@@ -122,6 +122,22 @@ std::string emit_docs(const Abi& abi) {
       o << "\nWhy: " << c.rationale() << "\n";
     }
   }
+  if (s.syscalls_size()) {
+    o << "\n## Seccomp allow-list (Linux hosts, x86-64)\n\n"
+         "Once sealed, the PAL may make these system calls and no others; an entry allows its call when all its checks hold. "
+         "Launch parameters are bound by the host when it starts the picoprocess:\n\n";
+    for (const auto& p : s.launch_params()) o << "- `" << p.name() << "`: " << p.doc() << "\n";
+    o << "\n| system call | checks | why |\n|---|---|---|\n";
+    for (const auto& sc : s.syscalls()) {
+      std::string checks;
+      for (const auto& a : sc.args()) {
+        std::string c = a.op() == spec::ArgCheck::MASKED_EQ ? "(arg" + std::to_string(a.arg()) + " & " + a.mask() + ") == " + a.value()
+                                                            : "arg" + std::to_string(a.arg()) + " == " + a.value();
+        checks += (checks.empty() ? "" : ", ") + std::string("`") + c + "`";
+      }
+      o << "| `" << sc.name() << "` | " << (checks.empty() ? "any arguments" : checks) << " | " << md_escape(sc.doc()) << " |\n";
+    }
+  }
   return o.str();
 }
 

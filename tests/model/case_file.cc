@@ -196,6 +196,7 @@ bool read_cases(const std::string& path, std::vector<Case>* cases, std::string* 
           while (std::getline(cs, cap, ',')) {
             if (cap == "listen") c.config.caps.listen = true;
             else if (cap == "origin") c.config.caps.origin = true;
+            else if (cap == "console") c.config.caps.console = true;
             else return *error = where + "unknown capability '" + cap + "'", false;
           }
         } else {
