@@ -16,7 +16,8 @@ const std::vector<Artifact>& artifacts() {
       {"xabi/pal_stubs.c", emit_pal_stubs_c},     {"xabi/pal_dispatch.c", emit_pal_dispatch_c},
       {"xabi/invoke.h", emit_invoke},             {"xabi/meta.hpp", emit_meta},
       {"xabi/model_state.hpp", emit_model_state}, {"xabi/model_rules.cc", emit_model_rules},
-      {"xabi/syscalls.hpp", emit_syscalls},
+      {"xabi/syscalls.hpp", emit_syscalls},       {"xabi/z3_rules.hpp", emit_z3_header},
+      {"xabi/z3_rules.cc", emit_z3_rules},
       {"abi.md", emit_docs},
   };
   return all;
