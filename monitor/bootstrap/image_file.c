@@ -2,23 +2,11 @@
 #include "image_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "elf_image.h"
-
-/* A short all-digit argument names an inherited file descriptor. */
-static int parse_fd(const char *arg) {
-  int fd = 0;
-  for (int i = 0; arg[i] != '\0'; ++i) {
-    if (arg[i] < '0' || arg[i] > '9' || i >= 9)
-      return -1;
-    fd = fd * 10 + (arg[i] - '0');
-  }
-  return arg[0] != '\0' ? fd : -1;
-}
 
 static int read_all(int fd, unsigned char *buf, size_t size) {
   size_t done = 0;
@@ -58,10 +46,7 @@ static int read_fd(int fd, struct image_file *out) {
   return 0;
 }
 
-int image_file_read(const char *arg, struct image_file *out) {
-  int fd = parse_fd(arg);
-  if (fd < 0 && (fd = open(arg, O_RDONLY | O_CLOEXEC)) < 0)
-    return -errno;
+int image_file_read_fd(int fd, struct image_file *out) {
   int err = read_fd(fd, out);
   close(fd); /* the guest must not inherit it */
   return err;

@@ -2,8 +2,8 @@
  *
  * Usage:
  *   struct image_file f;
- *   int err = image_file_read("hello", &f);      // or "3": an inherited fd
- *   if (err < 0) ... strerror(-err) ...
+ *   int err = image_file_read_fd(XABI_LINK_FD_IMAGE, &f);  // closes the fd
+ *   if (err < 0) ... -err is an errno ...
  *   ... elf_image_validate(f.data, f.size, &img) ...
  *   image_file_release(&f);
  *
@@ -20,9 +20,8 @@ struct image_file {
   size_t size;
 };
 
-/* `arg` is a path, or a decimal fd number (use "./3" for a file named 3).
- * The fd is closed either way. Returns 0 or a negative errno. */
-int image_file_read(const char *arg, struct image_file *out);
+/* Reads all of `fd` and closes it either way. Returns 0 or a negative errno. */
+int image_file_read_fd(int fd, struct image_file *out);
 
 void image_file_release(struct image_file *f);
 

@@ -26,13 +26,19 @@ static int load_segment(uintptr_t bias, const struct elf_image_segment *s,
   return 0;
 }
 
-int image_load(const struct elf_image *img, const unsigned char *file, uintptr_t *entry) {
+int image_load(const struct elf_image *img, const unsigned char *file, uintptr_t load_base,
+               uintptr_t *entry) {
   size_t span = img->span_hi - img->span_lo;
-  void *base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void *base = mmap((void *)load_base, span, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
   if (base == MAP_FAILED)
     return -errno;
+  if ((uintptr_t)base != load_base) { /* kernels before 4.17 ignore the flag */
+    munmap(base, span);
+    return -EEXIST;
+  }
   /* Unsigned wrap-around is intended: bias + vaddr is the run-time address. */
-  uintptr_t bias = (uintptr_t)base - img->span_lo;
+  uintptr_t bias = load_base - img->span_lo;
   for (size_t i = 0; i < img->n_segments; ++i) {
     int err = load_segment(bias, &img->segments[i], file);
     if (err != 0) {

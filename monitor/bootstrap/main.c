@@ -1,78 +1,90 @@
-/* xabi-bootstrap: loads a guest image and runs it as a picoprocess.
+/* xabi-bootstrap: becomes one picoprocess, as host_link.h lays it out.
  *
- * Usage: xabi-bootstrap IMAGE_FD_OR_PATH [ARGS...]
- *   IMAGE_FD_OR_PATH  a path, or the number of an inherited fd (e.g. a memfd)
- *   ARGS              accepted and ignored: the test table has no argv yet
+ * Usage: only xabi-host's launcher (monitor/launch) runs it, as
+ *   execve("/abs/xabi-bootstrap", {"xabi-bootstrap", NULL}, {NULL})
+ * with fds 3 (image), 4 (call area memfd), 5 (arena memfd), 6 (doorbell
+ * eventfd) and nothing else open. It maps the call area, arena, image and
+ * stack inside the region the header names, closes 3..5, fills the dispatch
+ * table, seals itself (NO_NEW_PRIVS + the header's seccomp filter with a
+ * listener), rings the doorbell, waits for the monitor's go and jumps into the
+ * guest with %rdi = the table. It never returns.
  *
- * Exit status: the guest's own status if it ran; 2 for a usage error;
- * 126 if the image could not be read, validated or mapped (the reason goes to
- * stderr as "xabi-bootstrap: <what>: <ERROR_NAME>: <message>"). A guest that
- * crashes kills the process with its signal; nothing here catches it.
- *
- * Deliberately small and libc-light (write, mmap, mprotect, pread): this
- * process becomes the picoprocess and will be sealed by seccomp. */
-#include <stdint.h>
-#include <string.h>
+ * Exit status if it gives up before sealing: an XABI_BOOTSTRAP_ code
+ * (bootstrap_exit.h); there is no stderr to write to. Statically linked, so no
+ * dynamic loader state exists in the picoprocess. */
 #include <unistd.h>
 
+#include "bootstrap_exit.h"
 #include "elf_image.h"
 #include "enter_guest.h"
 #include "guest_stack.h"
+#include "host_link.h"
 #include "image_file.h"
 #include "image_loader.h"
-#include "test_table.h"
+#include "link_header.h"
+#include "pal_state.h"
+#include "region_map.h"
+#include "seal.h"
+#include "xabi/pal_stubs.h"
 
-enum { EXIT_USAGE = 2, EXIT_LOAD_FAILED = 126 };
+/* The guest reads it through the pointer it is handed; in the bootstrap's own
+ * .bss, outside the region, like the PAL code it points to. */
+static struct xabi_dispatch g_table;
 
-/* Writes "xabi-bootstrap: a: b: c\n" to stderr; NULL parts are skipped. */
-static void say(const char *a, const char *b, const char *c) {
-  const char *parts[] = {"xabi-bootstrap", a, b, c};
-  char line[512];
-  size_t len = 0;
-  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; ++i) {
-    if (parts[i] == NULL)
-      continue;
-    for (const char *p = i ? ": " : ""; *p != '\0' && len < sizeof line - 1; ++p)
-      line[len++] = *p;
-    for (const char *p = parts[i]; *p != '\0' && len < sizeof line - 1; ++p)
-      line[len++] = *p;
-  }
-  line[len++] = '\n';
-  ssize_t ignored = write(STDERR_FILENO, line, len);
-  (void)ignored; /* nowhere left to report a failure to report */
-}
-
-int main(int argc, char **argv) {
-  if (argc < 2) {
-    say("usage: xabi-bootstrap IMAGE_FD_OR_PATH [ARGS...]", NULL, NULL);
-    return EXIT_USAGE;
-  }
+/* Everything before sealing; returns the guest entry and stack or an exit code. */
+static int prepare(uintptr_t *entry, void **stack_top, struct link_layout *lay) {
+  if (link_header_read(XABI_LINK_FD_CALLS, XABI_LINK_FD_ARENA, lay) != 0)
+    return XABI_BOOTSTRAP_BAD_LINK_HEADER;
+  if (call_area_map(XABI_LINK_FD_CALLS, lay->region_base) != 0)
+    return XABI_BOOTSTRAP_MAP_CALL_AREA;
+  if (arena_map(XABI_LINK_FD_ARENA, lay->region_base, lay->arena_size) != 0)
+    return XABI_BOOTSTRAP_MAP_ARENA;
+  close(XABI_LINK_FD_CALLS);
+  close(XABI_LINK_FD_ARENA);
 
   struct image_file file;
-  int err = image_file_read(argv[1], &file);
-  if (err < 0) {
-    say("cannot read image", argv[1], strerror(-err));
-    return EXIT_LOAD_FAILED;
-  }
-
+  if (image_file_read_fd(XABI_LINK_FD_IMAGE, &file) != 0) /* closes fd 3 */
+    return XABI_BOOTSTRAP_READ_IMAGE;
   struct elf_image img;
-  enum elf_image_error bad = elf_image_validate(file.data, file.size, &img);
-  if (bad != ELF_IMAGE_OK) {
-    say("invalid image", elf_image_error_name(bad), elf_image_error_message(bad));
-    return EXIT_LOAD_FAILED;
-  }
-
-  uintptr_t entry;
-  if ((err = image_load(&img, file.data, &entry)) < 0) {
-    say("cannot map image", strerror(-err), NULL);
-    return EXIT_LOAD_FAILED;
-  }
+  if (elf_image_validate(file.data, file.size, &img) != ELF_IMAGE_OK)
+    return XABI_BOOTSTRAP_INVALID_IMAGE;
+  if (image_load(&img, file.data, lay->region_base + XABI_LINK_IMAGE_OFFSET, entry) != 0)
+    return XABI_BOOTSTRAP_MAP_IMAGE;
   image_file_release(&file);
 
+  if (guest_stack_map(lay->region_base + XABI_LINK_STACK_OFFSET, XABI_LINK_STACK_SIZE,
+                      stack_top) != 0)
+    return XABI_BOOTSTRAP_MAP_STACK;
+  return 0;
+}
+
+int main(int argc, char **argv, char **envp) {
+  (void)argv;
+  if (argc != 1 || envp[0] != NULL)
+    return XABI_BOOTSTRAP_BAD_USAGE;
+  uintptr_t entry;
   void *stack_top;
-  if ((err = guest_stack_alloc(GUEST_STACK_SIZE, &stack_top)) < 0) {
-    say("cannot allocate guest stack", strerror(-err), NULL);
-    return EXIT_LOAD_FAILED;
-  }
-  xabi_enter_guest(entry, &xabi_bootstrap_table, stack_top);
+  struct link_layout lay;
+  int status = prepare(&entry, &stack_top, &lay);
+  if (status != 0)
+    return status;
+
+  xabi_pal_linux_init(lay.region_base);
+  /* TODO(integration): once the launcher hands picoprocesses to the slot
+   * server (monitor/loop), call xabi_pal_transport_init(header) here (when
+   * pal/linux/transport.c is built). Until then the transport is left
+   * uninitialised and every HOST call fails cleanly (E_NO_RESOURCES, or
+   * E_UNSUPPORTED with transport_unavailable.c) instead of waiting forever
+   * for a monitor that does not serve slots. */
+  xabi_pal_fill_dispatch(&g_table);
+  struct xabi_link_header *header = xabi_pal_linux_header();
+  if ((status = seal_install(header)) != 0)
+    return status;
+  /* Sealed: from here on only raw, allowed system calls. */
+  if ((status = seal_handshake(header, XABI_LINK_FD_DOORBELL)) != 0)
+    xabi_pal_impl_exit(status);
+  /* The guest starts with no TLS base, like every thread it creates; glibc's
+   * TLS block is not its business. */
+  xabi_pal_impl_set_tls(0);
+  xabi_enter_guest(entry, &g_table, stack_top);
 }

@@ -1,0 +1,117 @@
+// Building the seccomp program; see filter_builder.h.
+#include "filter_builder.h"
+
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "host_link.h"
+#include "unique_fd.h"
+#include "xabi/syscalls.hpp"
+
+namespace xabi::launch {
+namespace {
+
+using Ctx = std::unique_ptr<void, void (*)(scmp_filter_ctx)>;
+
+Error lib_error(std::string_view what, int rc) {
+  return Error{ErrorCode::kSeccompLibrary, std::string(what) + ": " + std::strerror(-rc)};
+}
+
+Result<uint64_t> bind(const meta::AllowValue& v, const LaunchParams& p) {
+  if (v.param.empty()) return v.literal;
+  if (v.param == "doorbell_fd") return p.doorbell_fd;
+  if (v.param == "region_base") return p.region_base;
+  if (v.param == "region_mask") return p.region_mask;
+  return Error{ErrorCode::kUnboundParameter, std::string(v.param)};
+}
+
+// The context with every allow-list rule added; mode does not change the
+// program (see the header), it is taken so a future mode could.
+Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/) {
+  Ctx ctx(seccomp_init(SCMP_ACT_NOTIFY), seccomp_release);
+  if (!ctx) return Error{ErrorCode::kSeccompLibrary, "seccomp_init(SCMP_ACT_NOTIFY) failed"};
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc < 0)
+    return lib_error("SCMP_FLTATR_ACT_BADARCH", rc);
+  // The native arch is the only one; make sure nothing else crept in.
+  if (seccomp_arch_exist(ctx.get(), SCMP_ARCH_X86_64) != 0 ||
+      seccomp_arch_exist(ctx.get(), SCMP_ARCH_X32) == 0 ||
+      seccomp_arch_exist(ctx.get(), SCMP_ARCH_X86) == 0)
+    return Error{ErrorCode::kSeccompLibrary, "the filter's architecture is not x86-64 alone"};
+  for (const meta::SyscallRule& rule : meta::kAllowList) {
+    const std::string name(rule.name);
+    const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name.c_str());
+    if (nr < 0) return Error{ErrorCode::kUnknownSyscall, name};
+    std::vector<scmp_arg_cmp> cmps;
+    for (const meta::ArgCheck& c : rule.args) {
+      Result<uint64_t> value = bind(c.value, params);
+      if (!value) return value.error();
+      if (c.op == meta::ArgCheck::Op::kEq) {
+        cmps.push_back(scmp_arg_cmp{c.arg, SCMP_CMP_EQ, value.value(), 0});
+      } else {
+        Result<uint64_t> mask = bind(c.mask, params);
+        if (!mask) return mask.error();
+        cmps.push_back(scmp_arg_cmp{c.arg, SCMP_CMP_MASKED_EQ, mask.value(), value.value()});
+      }
+    }
+    // _exact: libseccomp must not rewrite the rule behind our back.
+    const int rc = seccomp_rule_add_exact_array(ctx.get(), SCMP_ACT_ALLOW, nr,
+                                                static_cast<unsigned>(cmps.size()), cmps.data());
+    if (rc < 0) return lib_error("seccomp_rule_add " + name, rc);
+  }
+  return ctx;
+}
+
+// libseccomp 2.5 exports only to a file descriptor: go through a memfd.
+Result<std::string> export_with(scmp_filter_ctx ctx, int (*exporter)(const scmp_filter_ctx, int)) {
+  UniqueFd fd(memfd_create("xabi-filter", MFD_CLOEXEC));
+  if (!fd) return system_error(ErrorCode::kSystem, "memfd_create");
+  if (int rc = exporter(ctx, fd.get()); rc < 0) return lib_error("seccomp export", rc);
+  const off_t size = lseek(fd.get(), 0, SEEK_END);
+  if (size < 0) return system_error(ErrorCode::kSystem, "lseek");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = pread(fd.get(), bytes.data() + done, bytes.size() - done,
+                            static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return system_error(ErrorCode::kSystem, "pread");
+    done += static_cast<size_t>(n);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+Result<Filter> build_filter_limited(const LaunchParams& params, Mode mode, size_t max_insns) {
+  Result<Ctx> ctx = make_context(params, mode);
+  if (!ctx) return ctx.error();
+  Result<std::string> bytes = export_with(ctx.value().get(), seccomp_export_bpf);
+  if (!bytes) return bytes.error();
+  const std::string& b = bytes.value();
+  if (b.empty() || b.size() % sizeof(sock_filter) != 0)
+    return Error{ErrorCode::kSeccompLibrary, "exported program has " + std::to_string(b.size()) +
+                                                 " bytes, not whole instructions"};
+  Filter program(b.size() / sizeof(sock_filter));
+  std::memcpy(program.data(), b.data(), b.size());
+  if (program.size() > max_insns)
+    return Error{ErrorCode::kFilterTooLong, std::to_string(program.size()) + " instructions > " +
+                                                std::to_string(max_insns)};
+  return program;
+}
+
+Result<Filter> build_filter(const LaunchParams& params, Mode mode) {
+  return build_filter_limited(params, mode, XABI_LINK_FILTER_MAX);
+}
+
+Result<std::string> filter_pfc(const LaunchParams& params, Mode mode) {
+  Result<Ctx> ctx = make_context(params, mode);
+  if (!ctx) return ctx.error();
+  return export_with(ctx.value().get(), seccomp_export_pfc);
+}
+
+}  // namespace xabi::launch

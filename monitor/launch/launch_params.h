@@ -1,0 +1,28 @@
+// What the filter binds and how a denied system call ends.
+//
+// Usage:
+//   LaunchParams p{.doorbell_fd = XABI_LINK_FD_DOORBELL, .region_base = base,
+//                  .region_mask = XABI_LINK_REGION_MASK};
+//   build_filter(p, Mode::kKill);
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace xabi::launch {
+
+// kKill (the default) ends the picoprocess at its first denied system call;
+// kErrno is the documented compatibility mode: the call fails with ENOSYS.
+// Either way the monitor learns of it through a seccomp notification.
+enum class Mode { kKill, kErrno };
+
+std::string_view mode_name(Mode m);  // "kill" / "errno"
+
+// Values for the allow-list's launch parameters (xabi::meta::kLaunchParams).
+struct LaunchParams {
+  uint64_t doorbell_fd = 0;
+  uint64_t region_base = 0;
+  uint64_t region_mask = 0;
+};
+
+}  // namespace xabi::launch

@@ -1,0 +1,217 @@
+// Launching and sealing; see launcher.h.
+#include "launcher.h"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <fstream>
+#include <sstream>
+
+#include "args_block.h"
+#include "bootstrap_exit.h"
+#include "call_area.h"
+#include "elf_image.h"
+#include "filter_builder.h"
+#include "host_link.h"
+#include "region_base.h"
+#include "spawn.h"
+
+namespace xabi::launch {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+uint64_t page_up(uint64_t x) { return (x + kPage - 1) & ~(kPage - 1); }
+
+Result<std::vector<unsigned char>> read_image(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return system_error(ErrorCode::kImageUnreadable, path);
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) return system_error(ErrorCode::kImageUnreadable, path);
+  if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
+      static_cast<uint64_t>(st.st_size) > ELF_IMAGE_MAX_FILE)
+    return Error{ErrorCode::kImageUnreadable, path + ": not a regular file of a usable size"};
+  std::vector<unsigned char> bytes(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = pread(fd.get(), bytes.data() + done, bytes.size() - done,
+                            static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Error{ErrorCode::kImageUnreadable, path + ": short read"};
+    done += static_cast<size_t>(n);
+  }
+  return bytes;
+}
+
+// A memfd holding exactly `bytes`, sealed against any change: the bootstrap
+// loads what the monitor validated.
+Result<UniqueFd> sealed_image(const std::vector<unsigned char>& bytes) {
+  UniqueFd fd(memfd_create("xabi-image", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!fd) return system_error(ErrorCode::kSystem, "memfd_create(image)");
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return system_error(ErrorCode::kSystem, "write(image memfd)");
+    done += static_cast<size_t>(n);
+  }
+  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
+    return system_error(ErrorCode::kSystem, "F_ADD_SEALS(image)");
+  return fd;
+}
+
+Result<UniqueFd> arena_memfd(uint64_t size) {
+  UniqueFd fd(memfd_create("xabi-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!fd) return system_error(ErrorCode::kSystem, "memfd_create(arena)");
+  if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0)
+    return system_error(ErrorCode::kSystem, "ftruncate(arena)");
+  // The size is the quota: the kernel enforces it (host_link.h).
+  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
+    return system_error(ErrorCode::kSystem, "F_ADD_SEALS(arena)");
+  return fd;
+}
+
+// One field of /proc/PID/status, e.g. "Seccomp" -> "2".
+std::string status_field(pid_t pid, const std::string& key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key + ":\t", 0) == 0) return line.substr(key.size() + 2);
+  return {};
+}
+
+std::string fd_link(int fd) {
+  char buf[PATH_MAX];
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// Ends a launch that went wrong after the child exists.
+Error abandon(Picoprocess& p, Error e) {
+  (void)p.kill();
+  (void)p.wait();
+  return e;
+}
+
+Error bootstrap_failed(const ExitStatus& s) {
+  std::string detail = s.describe();
+  if (s.exited) {
+    if (const char* name = xabi_bootstrap_exit_name(s.code)) detail += std::string(" (") + name + ")";
+    if (s.code == kChildSetupFailed) detail += " (child set-up before execve failed)";
+    if (s.code == kChildExecFailed) detail += " (execve of the bootstrap failed)";
+  }
+  return Error{ErrorCode::kBootstrapFailed, detail};
+}
+
+}  // namespace
+
+Result<Picoprocess> launch(const LaunchSpec& spec) {
+  if (spec.bootstrap_path.empty() || spec.bootstrap_path[0] != '/')
+    return Error{ErrorCode::kInvalidArgument, "bootstrap path must be absolute"};
+  const uint64_t arena_size = page_up(spec.memory_quota);
+  if (spec.memory_quota > XABI_LINK_REGION_SIZE - XABI_LINK_ARENA_OFFSET)
+    return Error{ErrorCode::kInvalidArgument, "memory quota larger than the arena can be"};
+
+  Result<std::vector<unsigned char>> image = read_image(spec.image_path);
+  if (!image) return image.error();
+  elf_image img;
+  if (const elf_image_error e = elf_image_validate(image.value().data(), image.value().size(), &img);
+      e != ELF_IMAGE_OK)
+    return Error{ErrorCode::kInvalidImage, std::string(elf_image_error_name(e)) + ": " +
+                                               elf_image_error_message(e)};
+  Result<UniqueFd> image_fd = sealed_image(image.value());
+  if (!image_fd) return image_fd.error();
+  Result<UniqueFd> arena = arena_memfd(arena_size);
+  if (!arena) return arena.error();
+  // NONBLOCK lives on the open file description, which the child shares: its
+  // doorbell writes are non-blocking too (they only fail at a counter of
+  // 2^64-2, which the monitor never lets build up).
+  UniqueFd doorbell(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!doorbell) return system_error(ErrorCode::kSystem, "eventfd");
+
+  Result<uint64_t> base = random_region_base();
+  if (!base) return base.error();
+  const LaunchParams params{XABI_LINK_FD_DOORBELL, base.value(), XABI_LINK_REGION_MASK};
+  Result<Filter> filter = build_filter(params, spec.mode);
+  if (!filter) return filter.error();
+  Result<std::vector<uint8_t>> args = encode_args(spec.args, args_block_address(base.value()));
+  if (!args) return args.error();
+  Result<CallArea> area = CallArea::create(base.value(), arena_size, filter.value(), args.value());
+  if (!area) return area.error();
+
+  // The image is held twice while loading (the file copy and the mapping).
+  const uint64_t address_space = arena_size + XABI_LINK_AREA_SIZE + XABI_LINK_STACK_SIZE +
+                                 2 * page_up(image.value().size()) +
+                                 (img.span_hi - img.span_lo) + kAddressSpaceAllowance;
+  SpawnRequest req;
+  req.bootstrap_path = spec.bootstrap_path;
+  req.fds = {image_fd.value().get(), area.value().fd(), arena.value().get(), doorbell.get()};
+  req.address_space = address_space;
+  Result<Spawned> child = spawn_bootstrap(req);
+  if (!child) return child.error();
+  area.value().close_fd();  // the mapping stays; the child has its own fd
+  return Picoprocess(child.value().pid, std::move(child.value().pidfd), std::move(doorbell),
+                     std::move(arena).value(), std::move(area).value(), base.value(), arena_size,
+                     spec.mode, child.value().namespaces);
+}
+
+Status await_sealed(Picoprocess& p, std::chrono::milliseconds timeout) {
+  if (p.state() != Picoprocess::State::kLaunched)
+    return Error{ErrorCode::kWrongState, "await_sealed on a picoprocess that is not just launched"};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  xabi_link_header* h = p.call_area().header();
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return abandon(p, Error{ErrorCode::kSealTimeout,
+                              "no doorbell within " + std::to_string(timeout.count()) + " ms"});
+    pollfd fds[2] = {{p.doorbell_fd(), POLLIN, 0}, {p.pidfd(), POLLIN, 0}};
+    const int n = poll(fds, 2, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return abandon(p, system_error(ErrorCode::kSystem, "poll"));
+    if (n == 0) continue;
+    if (fds[1].revents != 0) {  // ended before sealing
+      Result<ExitStatus> e = p.wait();
+      if (!e) return e.error();
+      return bootstrap_failed(e.value());
+    }
+    if (fds[0].revents != 0) break;
+  }
+  uint64_t rings = 0;
+  if (read(p.doorbell_fd(), &rings, sizeof rings) != static_cast<ssize_t>(sizeof rings))
+    return abandon(p, system_error(ErrorCode::kSystem, "read(doorbell)"));
+
+  // Copies of what the bootstrap wrote: the header is shared memory.
+  const uint32_t sealed = __atomic_load_n(&h->sealed, __ATOMIC_ACQUIRE);
+  const int32_t remote_fd = __atomic_load_n(&h->listener_fd, __ATOMIC_RELAXED);
+  if (sealed != 1 || remote_fd < 0 || remote_fd > 1 << 20)
+    return abandon(p, Error{ErrorCode::kSealBroken, "doorbell rang without a valid seal (sealed=" +
+                                                        std::to_string(sealed) + ", listener=" +
+                                                        std::to_string(remote_fd) + ")"});
+  UniqueFd listener(static_cast<int>(syscall(SYS_pidfd_getfd, p.pidfd(), remote_fd, 0)));
+  if (!listener) return abandon(p, system_error(ErrorCode::kSealBroken, "pidfd_getfd(listener)"));
+  if (const std::string link = fd_link(listener.get()); link != "anon_inode:seccomp notify")
+    return abandon(p, Error{ErrorCode::kSealBroken, "listener fd is \"" + link + "\""});
+  const std::string seccomp = status_field(p.pid(), "Seccomp");
+  const std::string nnp = status_field(p.pid(), "NoNewPrivs");
+  if (seccomp != "2" || nnp != "1")
+    return abandon(p, Error{ErrorCode::kSealBroken,
+                            "/proc status says Seccomp=" + seccomp + " NoNewPrivs=" + nnp});
+  p.set_sealed(std::move(listener));
+  // Shared futex (no FUTEX_PRIVATE_FLAG): the bootstrap waits on its own
+  // mapping of the same memfd page.
+  __atomic_store_n(&h->go, 1u, __ATOMIC_RELEASE);
+  syscall(SYS_futex, &h->go, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  return {};
+}
+
+}  // namespace xabi::launch

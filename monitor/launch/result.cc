@@ -1,0 +1,40 @@
+// Named errors; see result.h.
+#include "result.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace xabi::launch {
+
+std::string_view error_name(ErrorCode c) {
+  switch (c) {
+#define XABI_LAUNCH_NAME(name, msg) \
+  case ErrorCode::name:             \
+    return #name;
+    XABI_LAUNCH_ERRORS(XABI_LAUNCH_NAME)
+#undef XABI_LAUNCH_NAME
+  }
+  return "unknown";
+}
+
+std::string_view error_message(ErrorCode c) {
+  switch (c) {
+#define XABI_LAUNCH_MSG(name, msg) \
+  case ErrorCode::name:            \
+    return msg;
+    XABI_LAUNCH_ERRORS(XABI_LAUNCH_MSG)
+#undef XABI_LAUNCH_MSG
+  }
+  return "unknown error";
+}
+
+std::string describe(const Error& e) {
+  return std::string(error_name(e.code)) + ": " + e.detail;
+}
+
+Error system_error(ErrorCode code, std::string_view what) {
+  const int err = errno;
+  return Error{code, std::string(what) + ": " + std::strerror(err)};
+}
+
+}  // namespace xabi::launch

@@ -1,0 +1,21 @@
+/* PAL-local xabi_random: getrandom(flags 0), looping over short reads. */
+#include <stdint.h>
+
+#include "raw_syscall.h"
+#include "xabi/pal_stubs.h"
+
+int64_t xabi_pal_impl_random(void *buf, uint64_t len) {
+  if (len > XABI_LIMIT_RANDOM)
+    return XABI_E_INVAL;
+  uint64_t done = 0;
+  while (done < len) {
+    long r = xabi_raw_syscall3(XABI_NR_GETRANDOM, (long)((uintptr_t)buf + done), (long)(len - done),
+                               0);
+    if (r == -XABI_ERRNO_EINTR)
+      continue;
+    if (r <= 0) /* EFAULT; 0 cannot happen for len > 0 but must not spin */
+      return XABI_E_FAULT;
+    done += (uint64_t)r;
+  }
+  return (int64_t)len;
+}
