@@ -23,8 +23,10 @@
 #include "image_loader.h"
 #include "link_header.h"
 #include "pal_state.h"
+#include "transport.h"
 #include "region_map.h"
 #include "seal.h"
+#include "transport.h"
 #include "xabi/pal_stubs.h"
 
 /* The guest reads it through the pointer it is handed; in the bootstrap's own
@@ -70,12 +72,8 @@ int main(int argc, char **argv, char **envp) {
     return status;
 
   xabi_pal_linux_init(lay.region_base);
-  /* TODO(integration): once the launcher hands picoprocesses to the slot
-   * server (monitor/loop), call xabi_pal_transport_init(header) here (when
-   * pal/linux/transport.c is built). Until then the transport is left
-   * uninitialised and every HOST call fails cleanly (E_NO_RESOURCES, or
-   * E_UNSUPPORTED with transport_unavailable.c) instead of waiting forever
-   * for a monitor that does not serve slots. */
+  /* HOST calls travel through the call area's slots (pal/linux/transport.c). */
+  xabi_pal_transport_init((void *)(uintptr_t)lay.region_base);
   xabi_pal_fill_dispatch(&g_table);
   struct xabi_link_header *header = xabi_pal_linux_header();
   if ((status = seal_install(header)) != 0)

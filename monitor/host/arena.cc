@@ -22,6 +22,13 @@ uint64_t Arena::alloc(uint64_t len) {
   // The arena is exactly the quota, so "fits in the arena" is "within quota".
   auto at = used_.first_fit(base_, base_ + size_, need);
   if (!at) return 0;
+  // The guest can write to arena pages it never allocated (the whole arena is
+  // mapped); punch them too, so what alloc hands out is zero-filled whatever
+  // the guest did before. Untouched ranges have no pages: the punch is cheap.
+  if (puncher_.punch(*at - base_, need) != 0) {
+    ++punch_failures_;
+    return 0;  // cannot promise zeroed memory: refuse (an allowed answer)
+  }
   used_.insert(*at, *at + need);
   return *at;
 }

@@ -33,7 +33,7 @@
 #include "http_fetcher.h"
 #include "picoprocess.h"
 #include "slot_server.h"
-#include "unique_fd.h"
+#include "../host/unique_fd.h"
 
 namespace xabi::host {
 class PicoHost;

@@ -78,9 +78,9 @@ void xabi_pal_impl_thread_exit(void) {
 
 int64_t xabi_pal_impl_set_tls(void *base) {
   const uint64_t b = (uint64_t)(uintptr_t)base;
-  if (b >= XABI_ADDR_LIMIT)
+  /* The kernel refuses the last page below 2^47 (TASK_SIZE_MAX), so the spec
+   * draws the line one page lower. */
+  if (b >= XABI_ADDR_LIMIT - XABI_PAGE)
     return XABI_E_INVAL;
-  /* The kernel refuses the last page below 2^47 (TASK_SIZE_MAX) with EPERM;
-   * the ABI has no better answer for it than E_INVAL. */
   return xabi_raw_syscall2(XABI_NR_ARCH_PRCTL, XABI_ARCH_SET_FS, (long)b) == 0 ? 0 : XABI_E_INVAL;
 }

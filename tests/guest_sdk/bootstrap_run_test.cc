@@ -13,7 +13,10 @@
 #include <string>
 
 #include "elf_fixture.h"
+#include <fcntl.h>
+
 #include "launcher.h"
+#include "serve.h"
 
 namespace {
 
@@ -39,11 +42,15 @@ Outcome RunImage(const std::string& image) {
     o.error = describe(s.error());
     return o;
   }
-  // These guests make no denied call (tests/isolation covers those, with a
-  // notify loop); the SDK's console write is a HOST call, which fails cleanly.
-  Result<ExitStatus> e = p.value().wait();
-  if (!e) o.error = describe(e.error());
-  else o.exit = e.value();
+  // Served by the real event loop (the SDK's console write is a HOST call);
+  // the console goes to /dev/null: these tests judge exit statuses.
+  xabi::app::ServeOptions opts;
+  opts.console_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  opts.timeout = std::chrono::seconds(10);
+  xabi::app::Served served = xabi::app::serve(p.value(), opts);
+  ::close(opts.console_fd);
+  if (!served.ok) o.error = served.error;
+  o.exit = served.exit;
   return o;
 }
 

@@ -1,6 +1,11 @@
 // Test-only notify loop; see notify_loop.h.
 #include "notify_loop.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "serve.h"
+
 #include <poll.h>
 
 #include <cerrno>
@@ -8,41 +13,18 @@
 namespace xabi::launch::testing {
 
 GuestRun Serve(Picoprocess& p, std::chrono::milliseconds timeout) {
+  // The real event loop serves every HOST call; console output is dropped
+  // (these tests judge guests by exit status and violation reports).
+  xabi::app::ServeOptions o;
+  o.console_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  o.timeout = timeout;
+  xabi::app::Served s = xabi::app::serve(p, o);
+  ::close(o.console_fd);
   GuestRun run;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool listener_open = p.listener_fd() >= 0;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      (void)p.kill();
-      (void)p.wait();
-      run.error = "timed out";
-      return run;
-    }
-    pollfd fds[2] = {{p.pidfd(), POLLIN, 0}, {listener_open ? p.listener_fd() : -1, POLLIN, 0}};
-    const int n = poll(fds, 2, static_cast<int>(left.count()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      run.error = "poll failed";
-      return run;
-    }
-    if (fds[1].revents & POLLIN) {
-      Result<ViolationReport> r = handle_notification(p, p.mode());
-      if (r) run.reports.push_back(r.value());
-      continue;
-    }
-    if (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL)) listener_open = false;
-    if (fds[0].revents != 0) break;
-  }
-  Result<ExitStatus> e = p.wait();
-  if (!e) {
-    run.error = describe(e.error());
-    return run;
-  }
-  run.exit = e.value();
-  if (auto v = violation_from_exit(run.exit, p.mode())) run.reports.push_back(*v);
-  run.ok = true;
+  run.ok = s.ok;
+  run.error = s.error;
+  run.exit = s.exit;
+  run.reports = s.reports;
   return run;
 }
 

@@ -1,6 +1,6 @@
-// A small test-only driver: launch a guest, seal it, answer its violations
-// until it ends. (The real event loop is monitor/loop; this one serves no
-// HOST calls.)
+// A small test driver: launch a guest, seal it, and serve it with the real
+// event loop (xabi::app::serve) until it ends: HOST calls answered,
+// violations collected.
 //
 // Usage:
 //   GuestRun r = RunGuest(GUEST_HOSTILE_PATH, {"syscall", "39"}, Mode::kKill);

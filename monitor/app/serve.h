@@ -1,0 +1,41 @@
+// Serving one launched picoprocess until it ends: the launcher's picoprocess
+// handed to the event loop (monitor/loop), its violations answered through
+// the launcher's seccomp handling. What `xabi-host run` does, and what tests
+// use to run a guest with every call served.
+//
+// Usage:
+//   auto p = xabi::launch::launch(spec);                 // then await_sealed(...)
+//   xabi::app::Served s = xabi::app::serve(p.value(), {.origin = "http://127.0.0.1:8000"});
+//   if (!s.ok) fail(s.error);
+//   s.exit.exited_with(0); s.reports;                    // how it ended, what it tried
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "picoprocess.h"
+#include "violation.h"
+
+namespace xabi::app {
+
+struct ServeOptions {
+  std::string origin;       // xabi_open_url's origin; empty: none
+  int listen_fd = -1;       // xabi_accept's listening socket (ownership passes); -1: none
+  int console_fd = 1;       // where console channels write; -1: no console
+  std::chrono::milliseconds timeout{0};  // 0: none; then the picoprocess is killed
+};
+
+struct Served {
+  bool ok = false;          // served until it ended
+  std::string error;        // why not
+  launch::ExitStatus exit;
+  bool timed_out = false;
+  std::vector<launch::ViolationReport> reports;
+  uint64_t requests = 0;    // HOST calls served
+  uint64_t refused_frames = 0;
+};
+
+Served serve(launch::Picoprocess& p, const ServeOptions& options);
+
+}  // namespace xabi::app

@@ -1,0 +1,139 @@
+// The examples, each run by the real xabi-host as a sealed picoprocess and
+// driven by real clients: a unix socket, curl over TCP, a local HTTP server.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "host_process.h"
+
+namespace {
+
+using xabi::test::run_host;
+
+std::string example(const char* name) { return std::string(XABI_EXAMPLES_DIR) + "/" + name; }
+
+int free_tcp_port() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+TEST(Examples, HelloPrintsItsGreeting) {
+  auto r = run_host({"xabi-host", "run", example("hello")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from a picoprocess\n");
+}
+
+TEST(Examples, ThreadsCountTogether) {
+  auto r = run_host({"xabi-host", "run", example("threads")});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("counter 320000 (expected 320000)"), std::string::npos) << r.out;
+}
+
+TEST(Examples, EchoServesAUnixSocketClient) {
+  const std::string path = "/tmp/xabi-echo-" + std::to_string(getpid()) + ".sock";
+  auto child = xabi::test::start_host({"xabi-host", "run", "--listen", "unix:" + path, example("echo"), "--", "1"});
+  int s = -1;
+  for (int i = 0; i < 100 && s < 0; ++i) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) s = fd;
+    else {
+      close(fd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ASSERT_GE(s, 0) << "could not connect to " << path;
+  const std::string msg = "ping through a picoprocess\n";
+  ASSERT_EQ(write(s, msg.data(), msg.size()), static_cast<ssize_t>(msg.size()));
+  std::string got;
+  char buf[256];
+  while (got.size() < msg.size()) {
+    ssize_t n = read(s, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  close(s);
+  EXPECT_EQ(got, msg);
+  auto r = xabi::test::finish_host(child);
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST(Examples, HttpPageIsServedToCurl) {
+  const int port = free_tcp_port();
+  auto child = xabi::test::start_host(
+      {"xabi-host", "run", "--listen", "tcp:127.0.0.1:" + std::to_string(port), example("http"), "--", "1"});
+  std::string body;
+  for (int i = 0; i < 100 && body.empty(); ++i) {
+    std::string cmd = "curl -s --max-time 5 http://127.0.0.1:" + std::to_string(port) + "/from-curl";
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[512];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) body.append(buf, n);
+    pclose(p);
+    if (body.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(body.find("Hello from a picoprocess"), std::string::npos) << body;
+  EXPECT_NE(body.find("/from-curl"), std::string::npos) << body;
+  auto r = xabi::test::finish_host(child);
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST(Examples, FetchReachesItsOriginAndNoOther) {
+  httplib::Server server;
+  server.Get("/data", [](const httplib::Request&, httplib::Response& res) { res.set_content("same-origin data", "text/plain"); });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { server.listen_after_bind(); });
+  const std::string origin = "http://127.0.0.1:" + std::to_string(port);
+  auto r = run_host({"xabi-host", "run", "--origin", origin, example("fetch"), "--", origin + "/data",
+                     "http://127.0.0.1:" + std::to_string(port + 1) + "/data"});
+  server.stop();
+  t.join();
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("fetch: HTTP/1.1 200 OK"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-> -11"), std::string::npos) << "cross-origin not refused with E_ORIGIN: " << r.out;
+}
+
+TEST(XabiHost, DeniedSystemCallIsReportedAndEndsThePicoprocess) {
+  const std::string report = "/tmp/xabi-report-" + std::to_string(getpid()) + ".json";
+  auto r = run_host({"xabi-host", "run", "--report", report, XABI_FORBIDDEN_GUEST});
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_NE(r.err.find("getpid"), std::string::npos) << r.err;
+  std::ifstream in(report);
+  auto j = nlohmann::json::parse(in);
+  ASSERT_EQ(j["violations"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["violations"][0]["name"], "getpid");
+  EXPECT_EQ(j["violations"][0]["nr"], 39);
+  std::filesystem::remove(report);
+}
+
+TEST(XabiHost, ErrnoModeReturnsEnosysAndStillReports) {
+  auto r = run_host({"xabi-host", "run", "--on-violation", "errno", XABI_FORBIDDEN_GUEST});
+  EXPECT_EQ(r.status, 0) << "the guest did not see ENOSYS: " << r.err;
+  EXPECT_NE(r.err.find("getpid"), std::string::npos) << r.err;
+}
+
+TEST(XabiHost, BadImageIsAClearLaunchError) {
+  auto r = run_host({"xabi-host", "run", "/proc/self/exe"});
+  EXPECT_EQ(r.status, 126);
+  EXPECT_NE(r.err.find("cannot launch"), std::string::npos) << r.err;
+}
+
+}  // namespace
