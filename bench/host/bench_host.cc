@@ -122,15 +122,7 @@ int main(int argc, char** argv) {
     if (!p || !xabi::launch::await_sealed(p.value(), std::chrono::seconds(5))) break;
     idle.push_back(std::move(p.value()));
     auto& q = idle.back();
-    xabi::monitor::Picoprocess mp;
-    mp.pid = q.pid();
-    mp.pidfd = fcntl(q.pidfd(), F_DUPFD_CLOEXEC, 3);
-    mp.doorbell_fd = fcntl(q.doorbell_fd(), F_DUPFD_CLOEXEC, 3);
-    mp.arena_fd = fcntl(q.arena_fd(), F_DUPFD_CLOEXEC, 3);
-    mp.arena_size = q.arena_size();
-    mp.region_base = q.region_base();
-    mp.call_area = q.call_area().release_mapping();
-    mp.call_area_size = XABI_LINK_AREA_SIZE;
+    xabi::monitor::Picoprocess mp = xabi::app::for_loop(q);
     mp.console = false;
     loop.add(std::move(mp));
   }

@@ -8,6 +8,20 @@
 
 namespace xabi::app {
 
+monitor::Picoprocess for_loop(launch::Picoprocess& p) {
+  monitor::Picoprocess mp;
+  mp.pid = p.pid();
+  mp.pidfd = ::fcntl(p.pidfd(), F_DUPFD_CLOEXEC, 3);
+  mp.notify_fd = p.listener_fd() >= 0 ? ::fcntl(p.listener_fd(), F_DUPFD_CLOEXEC, 3) : -1;
+  mp.doorbell_fd = ::fcntl(p.doorbell_fd(), F_DUPFD_CLOEXEC, 3);
+  mp.arena_fd = ::fcntl(p.arena_fd(), F_DUPFD_CLOEXEC, 3);
+  mp.arena_size = p.arena_size();
+  mp.region_base = p.region_base();
+  mp.call_area = p.call_area().release_mapping();
+  mp.call_area_size = XABI_LINK_AREA_SIZE;
+  return mp;
+}
+
 Served serve(launch::Picoprocess& p, const ServeOptions& options) {
   Served out;
   bool ended = false;
@@ -26,18 +40,7 @@ Served serve(launch::Picoprocess& p, const ServeOptions& options) {
   monitor::MonitorLoop loop({std::chrono::microseconds(50), options.console_fd, hooks});
   loop_ptr = &loop;
 
-  // The loop owns what it is given: hand it duplicates, so the launcher's
-  // handle stays valid (and still kills and reaps on destruction).
-  monitor::Picoprocess mp;
-  mp.pid = p.pid();
-  mp.pidfd = ::fcntl(p.pidfd(), F_DUPFD_CLOEXEC, 3);
-  mp.notify_fd = p.listener_fd() >= 0 ? ::fcntl(p.listener_fd(), F_DUPFD_CLOEXEC, 3) : -1;
-  mp.doorbell_fd = ::fcntl(p.doorbell_fd(), F_DUPFD_CLOEXEC, 3);
-  mp.arena_fd = ::fcntl(p.arena_fd(), F_DUPFD_CLOEXEC, 3);
-  mp.arena_size = p.arena_size();
-  mp.region_base = p.region_base();
-  mp.call_area = p.call_area().release_mapping();
-  mp.call_area_size = XABI_LINK_AREA_SIZE;
+  monitor::Picoprocess mp = for_loop(p);
   mp.listen_fd = options.listen_fd;
   mp.origin = options.origin;
   mp.console = options.console_fd >= 0;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../loop/picoprocess.h"
 #include "picoprocess.h"
 #include "violation.h"
 
@@ -37,5 +38,10 @@ struct Served {
 };
 
 Served serve(launch::Picoprocess& p, const ServeOptions& options);
+
+// What the event loop needs of a launched picoprocess: duplicates of its fds
+// (the loop owns what it is given; the launcher's handle stays valid and still
+// kills and reaps on destruction) and its call-area mapping (moved).
+monitor::Picoprocess for_loop(launch::Picoprocess& p);
 
 }  // namespace xabi::app

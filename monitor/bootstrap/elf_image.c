@@ -132,6 +132,10 @@ enum elf_image_error elf_image_validate(const void *data, size_t size, struct el
     memcpy(&ph, bytes + eh.e_phoff + i * sizeof ph, sizeof ph);
     switch (ph.p_type) {
     case PT_LOAD:
+      /* An empty segment maps nothing (GNU ld emits one for an empty
+       * read-only group when clang builds the image): skip it. */
+      if (ph.p_memsz == 0 && ph.p_filesz == 0)
+        break;
       if (out->n_segments == ELF_IMAGE_MAX_SEGMENTS)
         return ELF_IMAGE_TOO_MANY_SEGMENTS;
       if ((e = check_load(&ph, size, &out->segments[out->n_segments])) != ELF_IMAGE_OK)

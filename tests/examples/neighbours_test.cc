@@ -1,0 +1,90 @@
+// Fault and resource isolation (the process-per-site browser's tests): a
+// crashing, CPU-hogging, memory-hogging, stalled or slot-scribbling
+// picoprocess beside a healthy one in the same event loop. The healthy one's
+// calls must all complete, none slower than a stated bound, and the monitor
+// must keep serving afterwards.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "launcher.h"
+#include "monitor_loop.h"
+#include "serve.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace launch = xabi::launch;
+
+// Slowest single call the healthy picoprocess may see. Generous: 2 shared,
+// noisy cores, and a neighbour that may hold one of them.
+constexpr uint64_t kBoundUs = 200000;
+
+launch::LaunchSpec spec(std::vector<std::string> args) {
+  launch::LaunchSpec s;
+  s.image_path = XABI_NEIGHBOURS_GUEST;
+  s.args = {XABI_NEIGHBOURS_GUEST};
+  s.args.insert(s.args.end(), args.begin(), args.end());
+  s.memory_quota = 64 << 20;
+  s.bootstrap_path = XABI_BOOTSTRAP_PATH;
+  return s;
+}
+
+class Neighbours : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Neighbours, HealthyPicoprocessKeepsBeingServed) {
+  int out[2];
+  ASSERT_EQ(pipe2(out, O_CLOEXEC | O_NONBLOCK), 0);
+  std::map<pid_t, launch::Picoprocess*> by_pid;
+  std::map<pid_t, xabi::monitor::ExitInfo> exits;
+  xabi::monitor::LoopHooks hooks;
+  hooks.on_notify = [&](xabi::monitor::Picoprocess& mp) { (void)launch::handle_notification(*by_pid[mp.pid], launch::Mode::kKill); };
+  hooks.on_exit = [&](const xabi::monitor::Picoprocess& mp, xabi::monitor::ExitInfo info) { exits[mp.pid] = info; };
+  xabi::monitor::MonitorLoop loop({50us, out[1], hooks});
+
+  std::vector<std::unique_ptr<launch::Picoprocess>> procs;
+  auto start = [&](std::vector<std::string> args) -> pid_t {
+    auto p = launch::launch(spec(std::move(args)));
+    if (!p || !launch::await_sealed(p.value(), 5s)) return -1;
+    procs.push_back(std::make_unique<launch::Picoprocess>(std::move(p.value())));
+    by_pid[procs.back()->pid()] = procs.back().get();
+    if (loop.add(xabi::app::for_loop(*procs.back())) <= 0) return -1;
+    return procs.back()->pid();
+  };
+  const pid_t bad = start({GetParam()});
+  ASSERT_GT(bad, 0);
+  for (int i = 0; i < 10; ++i) loop.run_once(5);  // let the neighbour get going
+  const pid_t good = start({"healthy", "20000"});
+  ASSERT_GT(good, 0);
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!exits.count(good) && std::chrono::steady_clock::now() < deadline) loop.run_once(10);
+  ASSERT_TRUE(exits.count(good)) << "the healthy picoprocess did not finish beside '" << GetParam() << "'";
+  EXPECT_EQ(exits[good].code, CLD_EXITED);
+  EXPECT_EQ(exits[good].status, 0);
+  char buf[256] = {};
+  ssize_t n = read(out[0], buf, sizeof buf - 1);
+  ASSERT_GT(n, 0);
+  const std::string line(buf, static_cast<size_t>(n));
+  const auto at = line.find("RESULT max_us ");
+  ASSERT_NE(at, std::string::npos) << line;
+  const uint64_t worst = std::stoull(line.substr(at + 14));
+  EXPECT_LE(worst, kBoundUs) << "slowest call beside '" << GetParam() << "': " << worst << " us";
+  std::cout << "[ isolation ] beside " << GetParam() << ": 20000 calls, slowest " << worst << " us\n";
+
+  // The monitor is still up and serving: a second healthy picoprocess.
+  const pid_t again = start({"healthy", "100"});
+  ASSERT_GT(again, 0);
+  while (!exits.count(again) && std::chrono::steady_clock::now() < deadline + 10s) loop.run_once(10);
+  EXPECT_TRUE(exits.count(again) && exits[again].status == 0);
+  close(out[0]);
+  close(out[1]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Beside, Neighbours, ::testing::Values("hog", "membomb", "crash", "stall", "garbage"),
+                         [](const auto& info) { return std::string(info.param); });
+
+}  // namespace
