@@ -32,7 +32,7 @@ Result<uint64_t> bind(const meta::AllowValue& v, const LaunchParams& p) {
 
 // The context with every allow-list rule added; mode does not change the
 // program (see the header), it is taken so a future mode could.
-Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/) {
+Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/, std::span<const meta::SyscallRule> allow) {
   Ctx ctx(seccomp_init(SCMP_ACT_NOTIFY), seccomp_release);
   if (!ctx) return Error{ErrorCode::kSeccompLibrary, "seccomp_init(SCMP_ACT_NOTIFY) failed"};
   if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc < 0)
@@ -42,7 +42,7 @@ Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/) {
       seccomp_arch_exist(ctx.get(), SCMP_ARCH_X32) == 0 ||
       seccomp_arch_exist(ctx.get(), SCMP_ARCH_X86) == 0)
     return Error{ErrorCode::kSeccompLibrary, "the filter's architecture is not x86-64 alone"};
-  for (const meta::SyscallRule& rule : meta::kAllowList) {
+  for (const meta::SyscallRule& rule : allow) {
     const std::string name(rule.name);
     const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name.c_str());
     if (nr < 0) return Error{ErrorCode::kUnknownSyscall, name};
@@ -87,8 +87,9 @@ Result<std::string> export_with(scmp_filter_ctx ctx, int (*exporter)(const scmp_
 
 }  // namespace
 
-Result<Filter> build_filter_limited(const LaunchParams& params, Mode mode, size_t max_insns) {
-  Result<Ctx> ctx = make_context(params, mode);
+Result<Filter> build_filter_from(const LaunchParams& params, Mode mode, std::span<const meta::SyscallRule> allow,
+                                 size_t max_insns) {
+  Result<Ctx> ctx = make_context(params, mode, allow);
   if (!ctx) return ctx.error();
   Result<std::string> bytes = export_with(ctx.value().get(), seccomp_export_bpf);
   if (!bytes) return bytes.error();
@@ -104,12 +105,16 @@ Result<Filter> build_filter_limited(const LaunchParams& params, Mode mode, size_
   return program;
 }
 
+Result<Filter> build_filter_limited(const LaunchParams& params, Mode mode, size_t max_insns) {
+  return build_filter_from(params, mode, meta::kAllowList, max_insns);
+}
+
 Result<Filter> build_filter(const LaunchParams& params, Mode mode) {
   return build_filter_limited(params, mode, XABI_LINK_FILTER_MAX);
 }
 
 Result<std::string> filter_pfc(const LaunchParams& params, Mode mode) {
-  Result<Ctx> ctx = make_context(params, mode);
+  Result<Ctx> ctx = make_context(params, mode, meta::kAllowList);
   if (!ctx) return ctx.error();
   return export_with(ctx.value().get(), seccomp_export_pfc);
 }

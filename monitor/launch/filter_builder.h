@@ -17,10 +17,12 @@
 #include <linux/filter.h>
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "launch_params.h"
+#include "xabi/syscalls.hpp"
 #include "result.h"
 
 namespace xabi::launch {
@@ -32,6 +34,10 @@ Result<Filter> build_filter(const LaunchParams& params, Mode mode);
 // As build_filter, refusing programs longer than `max_insns` (build_filter
 // uses XABI_LINK_FILTER_MAX); exposed so the refusal can be tested.
 Result<Filter> build_filter_limited(const LaunchParams& params, Mode mode, size_t max_insns);
+// From another allow-list than the spec's: for the proof's negative test
+// (a filter with one call too many must fail the proof).
+Result<Filter> build_filter_from(const LaunchParams& params, Mode mode, std::span<const meta::SyscallRule> allow,
+                                 size_t max_insns);
 
 // libseccomp's human-readable pseudo-filter (PFC) for the same rules: for
 // reports and debugging, not for installing.

@@ -1,0 +1,133 @@
+// The exact BPF program xabi-host installs (monitor/launch/filter_builder),
+// given its semantics in Z3 over a symbolic struct seccomp_data, allows
+// exactly the spec's allow-list: the architecture check, the x32 bit, every
+// argument check on all 64 bits (both halves), nothing more and nothing less.
+// A program with one extra allowed call must fail with a counterexample.
+#include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+
+#include "bpf_z3.h"
+#include "filter_builder.h"
+#include "pal/linux/host_link.h"
+
+namespace {
+
+using namespace xabi::proof;
+using xabi::launch::LaunchParams;
+
+z3::expr bv64(z3::context& c, uint64_t v) { return c.bv_val(static_cast<uint64_t>(v), 64); }
+
+uint64_t bind(const xabi::meta::AllowValue& v, const LaunchParams& p) {
+  if (v.param.empty()) return v.literal;
+  if (v.param == "doorbell_fd") return p.doorbell_fd;
+  if (v.param == "region_base") return p.region_base;
+  if (v.param == "region_mask") return p.region_mask;
+  ADD_FAILURE() << "unknown launch parameter " << v.param;
+  return 0;
+}
+
+// What the spec allows, read straight from the allow-list (xabi/syscalls.hpp).
+z3::expr spec_allows(const SeccompData& d, const LaunchParams& p, std::span<const xabi::meta::SyscallRule> rules) {
+  z3::context& c = d.nr.ctx();
+  z3::expr any = c.bool_val(false);
+  for (const auto& r : rules) {
+    const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, std::string(r.name).c_str());
+    EXPECT_GE(nr, 0) << r.name;
+    z3::expr entry = d.nr == c.bv_val(nr, 32);
+    for (const auto& chk : r.args) {
+      const z3::expr arg = d.arg(chk.arg);
+      entry = entry && (chk.op == xabi::meta::ArgCheck::Op::kEq ? arg == bv64(c, bind(chk.value, p))
+                                                                : (arg & bv64(c, bind(chk.mask, p))) == bv64(c, bind(chk.value, p)));
+    }
+    any = any || entry;
+  }
+  return d.arch == c.bv_val(AUDIT_ARCH_X86_64, 32) && any;
+}
+
+std::string show(const z3::model& m, const SeccompData& d) {
+  std::string s = "nr=" + m.eval(d.nr, true).to_string() + " arch=" + m.eval(d.arch, true).to_string();
+  for (int i = 0; i < 6; ++i) s += " arg" + std::to_string(i) + "=" + m.eval(d.arg(i), true).to_string();
+  return s;
+}
+
+// Empty when the claim holds for every seccomp_data; else a counterexample.
+std::string refute(z3::context& c, const z3::expr& claim, const SeccompData& d) {
+  z3::solver s(c);
+  s.add(!claim);
+  switch (s.check()) {
+    case z3::unsat: return "";
+    case z3::unknown: return "unknown";
+    case z3::sat: return show(s.get_model(), d);
+  }
+  return "?";
+}
+
+const LaunchParams kParams[] = {
+    {XABI_LINK_FD_DOORBELL, 5ull << 40, XABI_LINK_REGION_MASK},
+    {XABI_LINK_FD_DOORBELL, 63ull << 40, XABI_LINK_REGION_MASK},
+};
+
+class FilterProof : public ::testing::TestWithParam<LaunchParams> {};
+
+TEST_P(FilterProof, AllowsExactlyTheSpecsAllowList) {
+  auto program = xabi::launch::build_filter(GetParam(), xabi::launch::Mode::kKill);
+  ASSERT_TRUE(program) << xabi::launch::describe(program.error());
+  z3::context c;
+  SeccompData d = SeccompData::fresh(c);
+  std::string error;
+  auto ret = run_bpf(program.value(), d, &error);
+  ASSERT_TRUE(ret) << error;
+  const z3::expr allowed = *ret == c.bv_val(SECCOMP_RET_ALLOW, 32);
+  const z3::expr spec = spec_allows(d, GetParam(), xabi::meta::kAllowList);
+  std::string cex = refute(c, z3::implies(allowed, spec), d);
+  EXPECT_EQ(cex, "") << "the program allows a call the spec does not: " << cex;
+  cex = refute(c, z3::implies(spec, allowed), d);
+  EXPECT_EQ(cex, "") << "the program denies a call the spec allows: " << cex;
+  std::cout << "[ filter ] " << program.value().size() << " instructions proved equal to the allow-list ("
+            << std::size(xabi::meta::kAllowList) << " entries)\n";
+}
+
+TEST_P(FilterProof, OtherArchitecturesAndX32AreKilled) {
+  auto program = xabi::launch::build_filter(GetParam(), xabi::launch::Mode::kKill);
+  ASSERT_TRUE(program);
+  z3::context c;
+  SeccompData d = SeccompData::fresh(c);
+  std::string error;
+  auto ret = run_bpf(program.value(), d, &error);
+  ASSERT_TRUE(ret) << error;
+  const z3::expr kill = *ret == c.bv_val(SECCOMP_RET_KILL_PROCESS, 32);
+  std::string cex = refute(c, z3::implies(d.arch != c.bv_val(AUDIT_ARCH_X86_64, 32), kill), d);
+  EXPECT_EQ(cex, "") << "a foreign architecture is not killed: " << cex;
+  // x32 numbers (bit 30); libseccomp passes nr == -1 through to the default action.
+  const z3::expr x32 = d.arch == c.bv_val(AUDIT_ARCH_X86_64, 32) && z3::uge(d.nr, c.bv_val(0x40000000u, 32)) &&
+                       d.nr != c.bv_val(0xffffffffu, 32);
+  cex = refute(c, z3::implies(x32, kill), d);
+  EXPECT_EQ(cex, "") << "an x32 call is not killed: " << cex;
+  // Everything else denied reaches the monitor as a notification.
+  const z3::expr other = d.arch == c.bv_val(AUDIT_ARCH_X86_64, 32) && !x32 &&
+                         !spec_allows(d, GetParam(), xabi::meta::kAllowList);
+  cex = refute(c, z3::implies(other, *ret == c.bv_val(SECCOMP_RET_USER_NOTIF, 32)), d);
+  EXPECT_EQ(cex, "") << "a denied call is neither notified nor killed: " << cex;
+}
+
+INSTANTIATE_TEST_SUITE_P(Regions, FilterProof, ::testing::ValuesIn(kParams));
+
+TEST(FilterProofNegative, OneExtraAllowedCallIsCaughtWithACounterexample) {
+  std::vector<xabi::meta::SyscallRule> rules(std::begin(xabi::meta::kAllowList), std::end(xabi::meta::kAllowList));
+  rules.push_back({"getpid", {}, "one call too many"});
+  auto program = xabi::launch::build_filter_from(kParams[0], xabi::launch::Mode::kKill, rules, 4096);
+  ASSERT_TRUE(program);
+  z3::context c;
+  SeccompData d = SeccompData::fresh(c);
+  std::string error;
+  auto ret = run_bpf(program.value(), d, &error);
+  ASSERT_TRUE(ret) << error;
+  const std::string cex =
+      refute(c, z3::implies(*ret == c.bv_val(SECCOMP_RET_ALLOW, 32), spec_allows(d, kParams[0], xabi::meta::kAllowList)), d);
+  ASSERT_NE(cex, "") << "a filter allowing getpid was proved equal to the allow-list";
+  EXPECT_NE(cex.find("nr=#x00000027"), std::string::npos) << cex;  // 39, getpid
+}
+
+}  // namespace
