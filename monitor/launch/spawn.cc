@@ -62,21 +62,32 @@ Result<Spawned> spawn_bootstrap(const SpawnRequest& r) {
   const int wanted = kBaseNamespaces | (geteuid() != 0 ? CLONE_NEWUSER : 0);
   const int attempts[] = {wanted, wanted & ~CLONE_NEWNET, wanted & ~(CLONE_NEWNET | CLONE_NEWUSER),
                           0};
+  // posix_spawn-style: the child shares our memory (CLONE_VM) and we wait
+  // until it has exec'd (CLONE_VFORK), so no page tables are copied: a large
+  // monitor spawns as fast as a small one. The child runs child_main on a
+  // stack of its own and only makes system calls before execve.
+  struct Start {
+    const SpawnRequest* r;
+    int parent;
+    char* const* argv;
+    char* const* envp;
+  } start{&r, parent.get(), argv, envp};
+  constexpr size_t kStack = 256 * 1024;
+  std::vector<char> stack(kStack);
+  auto entry = [](void* p) -> int {
+    auto* s = static_cast<Start*>(p);
+    child_main(*s->r, s->parent, s->argv, s->envp);
+  };
   int last_errno = 0;
   for (int ns : attempts) {
     int pidfd = -1;
-    clone_args args{};
-    args.flags = static_cast<uint64_t>(ns) | CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    const long pid = syscall(SYS_clone3, &args, sizeof args);
-    if (pid == 0) child_main(r, parent.get(), argv, envp);
+    const int pid = ::clone(entry, stack.data() + kStack, ns | CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &start, &pidfd);
     if (pid > 0) return Spawned{static_cast<pid_t>(pid), UniqueFd(pidfd), ns};
     last_errno = errno;
     if (errno != EPERM && errno != EINVAL && errno != ENOSPC && errno != EUSERS) break;
   }
   errno = last_errno;
-  return system_error(ErrorCode::kSpawnFailed, "clone3");
+  return system_error(ErrorCode::kSpawnFailed, "clone");
 }
 
 }  // namespace xabi::launch

@@ -1,5 +1,7 @@
 #include "monitor_loop.h"
 
+#include <sched.h>
+
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -261,7 +263,12 @@ void MonitorLoop::run_once(int timeout_ms) {
     const auto now = clock::now();
     if (served || events) last_busy_ = now;
     if (now - last_busy_ >= opt_.spin) break;
-    if (!served) cpu_relax();
+    if (!served) {
+      cpu_relax();
+      // On a shared core, spinning would keep the very picoprocess we wait
+      // for from running: give the CPU away now and then (2-core machines).
+      if (pass % 16 == 0) sched_yield();
+    }
   }
   {
     std::lock_guard<std::mutex> g(done_mu_);
