@@ -5,7 +5,10 @@
  *   crash      dereferences NULL
  *   stall      blocks forever in xabi_zutex_wait
  *   garbage    scribbles random bytes over every call slot, forever (it finds
- *              the call area from its own argument block's address) */
+ *              the call area from its own argument block's address)
+ *   doublefetch  one thread keeps making HOST calls through the PAL while
+ *              another rewrites every slot's length and bytes under it, and the
+ *              first also issues random raw system calls (run in errno mode) */
 #include <xabi/runtime.h>
 #include <xabi/string.h>
 
@@ -14,6 +17,20 @@
 static const char *arg(int i) {
   const uint64_t *b = xabi_args();
   return b[0] > (uint64_t)i ? (const char *)(uintptr_t)b[1 + i] : "";
+}
+
+/* Rewrites every call slot's length and request bytes, forever. */
+static void scribble(uint64_t unused) {
+  (void)unused;
+  uint64_t base = (uint64_t)(uintptr_t)xabi_args() & ~((1ull << 40) - 1);
+  uint8_t *area = (uint8_t *)(uintptr_t)base;
+  uint64_t seed = 12345;
+  for (;;) {
+    for (uint64_t off = 128 * 1024; off < 8 * 1024 * 1024; off += 61) {  /* inside the slots */
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      *(volatile uint32_t *)(area + (off & ~3ull)) = (uint32_t)(seed >> 32);
+    }
+  }
 }
 
 int xabi_main(void) {
@@ -53,6 +70,31 @@ int xabi_main(void) {
     static uint32_t never;
     struct xabi_zutex_spec s = {(uint64_t)(uintptr_t)&never, 0, 0};
     for (;;) xabi_zutex_wait(&s, 1);
+  }
+  if (strcmp(mode, "doublefetch") == 0) {
+    /* A stack in the image, not from xabi_alloc: the attack needs no host
+     * call to get going. */
+    static uint8_t stack[64 * 1024] __attribute__((aligned(16)));
+    int64_t t = xabi_thread_create((void *)(uintptr_t)scribble, stack + sizeof stack, 0);
+    if (t <= 0) return (int)(40 - t);
+    uint64_t seed = xabi_time_now() | 1;
+    static uint8_t buf[512];
+    for (;;) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      long nr = (long)((seed >> 33) % 460);
+      /* Not exit, exit_group, clone, futex, futex_waitv (they would end or park
+       * the attacker), nor 335/336 (this kernel answers them with SIGILL, see
+       * docs/security-model.md). */
+      if (nr != 60 && nr != 231 && nr != 56 && nr != 202 && nr != 449 && nr != 335 && nr != 336) {
+        long r;
+        register long a3 __asm__("r10") = (long)(seed >> 7);
+        __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(seed), "S"(seed >> 3), "d"(seed >> 5), "r"(a3) : "rcx", "r11", "memory");
+        (void)r;
+      }
+      (void)xabi_close((int32_t)(seed >> 40));
+      (void)xabi_write((int32_t)(seed >> 50), buf, seed % sizeof buf);
+      (void)xabi_open_url("GET", "http://example.test/");
+    }
   }
   if (strcmp(mode, "garbage") == 0) {
     /* The call area starts at the region base; slots are past the header and

@@ -24,13 +24,14 @@ namespace launch = xabi::launch;
 // noisy cores, and a neighbour that may hold one of them.
 constexpr uint64_t kBoundUs = 200000;
 
-launch::LaunchSpec spec(std::vector<std::string> args) {
+launch::LaunchSpec spec(std::vector<std::string> args, launch::Mode mode = launch::Mode::kKill) {
   launch::LaunchSpec s;
   s.image_path = XABI_NEIGHBOURS_GUEST;
   s.args = {XABI_NEIGHBOURS_GUEST};
   s.args.insert(s.args.end(), args.begin(), args.end());
   s.memory_quota = 64 << 20;
   s.bootstrap_path = XABI_BOOTSTRAP_PATH;
+  s.mode = mode;
   return s;
 }
 
@@ -42,13 +43,19 @@ TEST_P(Neighbours, HealthyPicoprocessKeepsBeingServed) {
   std::map<pid_t, launch::Picoprocess*> by_pid;
   std::map<pid_t, xabi::monitor::ExitInfo> exits;
   xabi::monitor::LoopHooks hooks;
-  hooks.on_notify = [&](xabi::monitor::Picoprocess& mp) { (void)launch::handle_notification(*by_pid[mp.pid], launch::Mode::kKill); };
+  hooks.on_notify = [&](xabi::monitor::Picoprocess& mp) {
+    launch::Picoprocess* p = by_pid[mp.pid];
+    (void)launch::handle_notification(*p, p->mode());
+  };
   hooks.on_exit = [&](const xabi::monitor::Picoprocess& mp, xabi::monitor::ExitInfo info) { exits[mp.pid] = info; };
   xabi::monitor::MonitorLoop loop({50us, out[1], hooks});
 
   std::vector<std::unique_ptr<launch::Picoprocess>> procs;
   auto start = [&](std::vector<std::string> args) -> pid_t {
-    auto p = launch::launch(spec(std::move(args)));
+    // The double-fetch attacker runs in errno mode so its random system calls
+    // do not end it: it keeps attacking for the whole test.
+    const bool attacker = args[0] == std::string("doublefetch");
+    auto p = launch::launch(spec(std::move(args), attacker ? launch::Mode::kErrno : launch::Mode::kKill));
     if (!p || !launch::await_sealed(p.value(), 5s)) return -1;
     procs.push_back(std::make_unique<launch::Picoprocess>(std::move(p.value())));
     by_pid[procs.back()->pid()] = procs.back().get();
@@ -73,6 +80,13 @@ TEST_P(Neighbours, HealthyPicoprocessKeepsBeingServed) {
   ASSERT_NE(at, std::string::npos) << line;
   const uint64_t worst = std::stoull(line.substr(at + 14));
   EXPECT_LE(worst, kBoundUs) << "slowest call beside '" << GetParam() << "': " << worst << " us";
+  // The neighbour really was misbehaving all along: the crash crashed, every
+  // other one is still running (still hogging, stalling or attacking).
+  if (std::string(GetParam()) == "crash") {
+    EXPECT_TRUE(exits.count(bad) && exits[bad].code != CLD_EXITED) << "the crashing neighbour did not crash";
+  } else {
+    EXPECT_FALSE(exits.count(bad)) << "the '" << GetParam() << "' neighbour ended early (" << (exits[bad].code == CLD_EXITED ? "exit " : "signal ") << exits[bad].status << ")";
+  }
   std::cout << "[ isolation ] beside " << GetParam() << ": 20000 calls, slowest " << worst << " us\n";
 
   // The monitor is still up and serving: a second healthy picoprocess.
@@ -84,7 +98,7 @@ TEST_P(Neighbours, HealthyPicoprocessKeepsBeingServed) {
   close(out[1]);
 }
 
-INSTANTIATE_TEST_SUITE_P(Beside, Neighbours, ::testing::Values("hog", "membomb", "crash", "stall", "garbage"),
+INSTANTIATE_TEST_SUITE_P(Beside, Neighbours, ::testing::Values("hog", "membomb", "crash", "stall", "garbage", "doublefetch"),
                          [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
