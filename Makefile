@@ -6,7 +6,10 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-fast test-asan build-asan gen-docs clean
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_TARGETS := fuzz_wire_dispatch fuzz_wire_roundtrip fuzz_spec_parser fuzz_elf_image fuzz_model
+
+.PHONY: all deps build test test-fast test-asan build-asan build-fuzz fuzz-smoke gen-docs clean
 
 all: build
 
@@ -34,12 +37,27 @@ test-fast: build
 test-asan: build-asan
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
-# Everything: the regular build, then the ASan+UBSan build.
-test: test-fast test-asan
+# libFuzzer targets (clang, ASan+UBSan), built in their own tree.
+$(FUZZ_BUILD)/build.ninja: | deps
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DXABI_SANITIZE=ON -DXABI_FUZZ=ON -DXABI_WERROR=ON $(CMAKE_FLAGS)
+
+build-fuzz: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_TARGETS)
+
+# Each fuzz target briefly on a copy of its corpus, plus its regression inputs;
+# fails on any crash. Long campaigns: fuzz/README.md.
+fuzz-smoke: build-fuzz
+	ctest --test-dir $(FUZZ_BUILD) -L fuzz --output-on-failure
+	bash fuzz/smoke.sh $(FUZZ_BUILD) 5
+
+# Everything: the regular build, the ASan+UBSan build, the fuzz smoke.
+test: test-fast test-asan fuzz-smoke
 
 # Rewrite the committed ABI reference from the spec (a test fails while it is stale).
 gen-docs: build
 	cp $(BUILD)/spec/gen/out/abi.md docs/abi.md
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -66,7 +66,7 @@ std::string Model::describe(const meta::CallInfo& call, const Args& args, Int re
   return s;
 }
 
-Verdict Model::prepare(std::string_view name, const Args& in, Args& out, const meta::CallInfo*& call) const {
+Verdict Model::prepare(std::string_view name, const Args& in, Args& out, const meta::CallInfo*& call, Int caller) const {
   Verdict v;
   v.call = std::string(name);
   call = meta::find_call(name);
@@ -85,6 +85,13 @@ Verdict Model::prepare(std::string_view name, const Args& in, Args& out, const m
     v.message = std::string(name) + " observed after the picoprocess ended";
     return v;
   }
+  // Only live threads make calls: the rules (and the Z3 proofs) assume it.
+  // Found by fuzz_model: thread_exit from a dead caller was a kSpecError.
+  if (!st_.threads.contains(caller)) {
+    v.kind = Verdict::Kind::kBadCall;
+    v.message = std::string(name) + " observed from thread " + to_string(caller) + ", which is not alive";
+    return v;
+  }
   out.clear();
   for (size_t i = 0; i < in.size(); ++i) {
     const bool want_str = call->params[i].type == Type::kCstr;
@@ -101,7 +108,7 @@ Verdict Model::prepare(std::string_view name, const Args& in, Args& out, const m
 Verdict Model::begin(std::string_view name, const Args& args, Int caller) {
   Args a;
   const meta::CallInfo* call = nullptr;
-  Verdict v = prepare(name, args, a, call);
+  Verdict v = prepare(name, args, a, call, caller);
   if (!v.ok()) return v;
   if (!gen::has_begin(call->id)) return v;
   if (blocked_.count(caller)) {
@@ -122,7 +129,7 @@ Verdict Model::begin(std::string_view name, const Args& args, Int caller) {
 Verdict Model::check(std::string_view name, const Args& args, uint64_t raw, Int caller) {
   Args a;
   const meta::CallInfo* call = nullptr;
-  Verdict v = prepare(name, args, a, call);
+  Verdict v = prepare(name, args, a, call, caller);
   if (!v.ok()) return v;
   if (gen::has_begin(call->id)) {
     auto it = blocked_.find(caller);

@@ -31,7 +31,7 @@ struct Verdict {
     kOk,         // the spec allows this result; the state advanced
     kViolation,  // the spec does not allow this result (the host is wrong)
     kSpecError,  // the spec's rules are broken for this input (guards, effects)
-    kBadCall,    // the call itself is malformed: unknown call, wrong arguments, after exit
+    kBadCall,    // the observation is malformed: unknown call, wrong arguments, after exit, dead caller
   };
   Kind kind = Kind::kOk;
   std::string call;
@@ -75,7 +75,7 @@ class Model {
   static Int result_value(const meta::CallInfo& call, uint64_t raw);
 
  private:
-  Verdict prepare(std::string_view name, const Args& in, Args& out, const meta::CallInfo*& call) const;
+  Verdict prepare(std::string_view name, const Args& in, Args& out, const meta::CallInfo*& call, Int caller) const;
 
   State st_;
   RuleEnv env_;
