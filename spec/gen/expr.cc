@@ -44,7 +44,9 @@ class Parser {
       __int128 v = 0;
       bool overflow = false;
       while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) {
-        v = v * 10 + (text_[pos_] - '0');
+        // Stop accumulating once too large: 128-bit overflow would be UB
+        // (found by fuzz_spec_parser; regressions/spec_parser keeps the input).
+        if (!overflow) v = v * 10 + (text_[pos_] - '0');
         if (v > (static_cast<__int128>(1) << 100)) overflow = true;
         ++pos_;
       }

@@ -33,6 +33,8 @@ TEST(Expr, ErrorsCarryTheirOffset) {
   EXPECT_EQ(canon("mem."), "error: expected an operation name after 'mem.' @4");
   EXPECT_EQ(canon(""), "error: unexpected end of expression @0");
   EXPECT_EQ(canon("f(a,)"), "error: unexpected ')' @4");
+  // Far past 128 bits: refused, without overflowing while reading it.
+  EXPECT_EQ(canon(std::string(60, '9') + " == x"), "error: integer literal too large @0");
 }
 
 TEST(Expr, Conjuncts) {
