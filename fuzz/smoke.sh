@@ -6,6 +6,9 @@
 #   fuzz/smoke.sh BUILD_DIR [SECONDS_PER_TARGET]     (default 10 s)
 #
 # Crash reproducers are kept in $SMOKE_ARTIFACTS (default: a temp dir, printed).
+# SMOKE_RUNS=N runs each target exactly N inputs instead of for a time, and
+# SMOKE_SEED fixes libFuzzer's seed: together they make the smoke deterministic
+# (what CI runs: a pass or a failure reproduces exactly).
 set -u
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
   echo "usage: $0 BUILD_DIR [SECONDS_PER_TARGET]" >&2
@@ -37,8 +40,11 @@ for t in $targets; do
     regress=("$here/regressions/$t")
   fi
   log=$work/$t.log
-  echo "== fuzz_$t: ${secs}s" >&2
-  (cd "$work" && TMPDIR=$work "$bin" -max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 \
+  echo "== fuzz_$t: ${SMOKE_RUNS:+$SMOKE_RUNS runs}${SMOKE_RUNS:-${secs}s}" >&2
+  budget=(-max_total_time="$secs")
+  [ -n "${SMOKE_RUNS:-}" ] && budget=(-runs="$SMOKE_RUNS")
+  [ -n "${SMOKE_SEED:-}" ] && budget+=(-seed="$SMOKE_SEED")
+  (cd "$work" && TMPDIR=$work "$bin" "${budget[@]}" -timeout=5 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$artifacts/$t/" "$corpus" "${regress[@]}") >"$log" 2>&1
   rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
