@@ -40,7 +40,7 @@ for t in $targets; do
     regress=("$here/regressions/$t")
   fi
   log=$work/$t.log
-  echo "== fuzz_$t: ${SMOKE_RUNS:+$SMOKE_RUNS runs}${SMOKE_RUNS:-${secs}s}" >&2
+  if [ -n "${SMOKE_RUNS:-}" ]; then echo "== fuzz_$t: $SMOKE_RUNS runs" >&2; else echo "== fuzz_$t: ${secs}s" >&2; fi
   budget=(-max_total_time="$secs")
   [ -n "${SMOKE_RUNS:-}" ] && budget=(-runs="$SMOKE_RUNS")
   [ -n "${SMOKE_SEED:-}" ] && budget+=(-seed="$SMOKE_SEED")
