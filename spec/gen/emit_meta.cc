@@ -71,6 +71,21 @@ struct NamedValue {
   int64_t value;
 };
 
+// A struct of the ABI as laid out in memory (natural alignment, no packing):
+// what a tool needs to build array arguments (zutex specs, poll entries).
+struct FieldInfo {
+  std::string_view name;
+  Type type;
+  uint32_t offset;
+  uint32_t size;
+};
+
+struct StructInfo {
+  std::string_view name;
+  uint32_t size;
+  std::span<const FieldInfo> fields;
+};
+
 )";
   o << "inline constexpr std::string_view kSpecPath = " << quote(abi.spec_path) << ";\n";
   o << "inline constexpr uint32_t kAbiVersion = " << abi.spec.version() << ";\n\n";
@@ -145,7 +160,22 @@ struct NamedValue {
     if (c.errors_size() == 0) o << "\"\"";
     o << "};\n";
   }
+  for (const auto& st : abi.spec.structs()) {
+    o << "inline constexpr FieldInfo struct_" << st.name() << "_fields[] = {\n";
+    uint64_t off = 0;
+    for (const auto& f : st.fields()) {
+      uint64_t sz = wire_size(f.type());
+      off = (off + sz - 1) / sz * sz;
+      o << "    {" << quote(f.name()) << ", " << type_enum(f.type()) << ", " << off << ", " << sz << "},\n";
+      off += sz;
+    }
+    o << "};\n";
+  }
   o << "}  // namespace detail\n\n";
+  o << "inline constexpr StructInfo kStructs[] = {\n";
+  for (const auto& st : abi.spec.structs())
+    o << "    {" << quote(st.name()) << ", " << struct_size(st) << ", detail::struct_" << st.name() << "_fields},\n";
+  o << "};\n\n";
   o << "inline constexpr CallInfo kCalls[] = {\n";
   for (const CallIR* ci : abi.by_id()) {
     const spec::Call& c = *ci->proto;
@@ -177,6 +207,11 @@ inline constexpr std::string_view error_name(int64_t value) {
   for (const auto& e : kErrors)
     if (e.value == value) return e.name;
   return {};
+}
+inline constexpr const StructInfo* find_struct(std::string_view name) {
+  for (const auto& s : kStructs)
+    if (s.name == name) return &s;
+  return nullptr;
 }
 inline constexpr std::optional<int64_t> find_constant(std::string_view name) {
   for (const auto& c : kConstants)

@@ -60,6 +60,21 @@ struct NamedValue {
   int64_t value;
 };
 
+// A struct of the ABI as laid out in memory (natural alignment, no packing):
+// what a tool needs to build array arguments (zutex specs, poll entries).
+struct FieldInfo {
+  std::string_view name;
+  Type type;
+  uint32_t offset;
+  uint32_t size;
+};
+
+struct StructInfo {
+  std::string_view name;
+  uint32_t size;
+  std::span<const FieldInfo> fields;
+};
+
 inline constexpr std::string_view kSpecPath = "tests/gen/tiny.textproto";
 inline constexpr uint32_t kAbiVersion = 3;
 
@@ -128,7 +143,15 @@ inline constexpr RuleInfo now_rules[] = {
     {"ok", "otherwise", now_r0_outcomes, 49},
 };
 inline constexpr std::string_view now_errors[] = {""};
+inline constexpr FieldInfo struct_pair_fields[] = {
+    {"a", Type::kU32, 0, 4},
+    {"b", Type::kU64, 8, 8},
+};
 }  // namespace detail
+
+inline constexpr StructInfo kStructs[] = {
+    {"pair", 16, detail::struct_pair_fields},
+};
 
 inline constexpr CallInfo kCalls[] = {
     {1, "take", "all", Side::kHost, Type::kPtr, false, std::span<const ParamInfo>(detail::take_params, 1), detail::take_rules, std::span<const std::string_view>(detail::take_errors, 0), 22},
@@ -155,6 +178,11 @@ inline constexpr std::string_view error_name(int64_t value) {
   for (const auto& e : kErrors)
     if (e.value == value) return e.name;
   return {};
+}
+inline constexpr const StructInfo* find_struct(std::string_view name) {
+  for (const auto& s : kStructs)
+    if (s.name == name) return &s;
+  return nullptr;
 }
 inline constexpr std::optional<int64_t> find_constant(std::string_view name) {
   for (const auto& c : kConstants)
