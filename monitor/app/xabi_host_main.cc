@@ -9,6 +9,10 @@
 // N ended it; 125 when it made a denied system call (kill mode; see --report
 // and stderr for which); 126 when it could not be launched or sealed; 2 for a
 // usage error. With --report the same facts are written as JSON.
+//
+// Built a second time as xabi-host-mutant (-DXABI_MUTANTS, docs/mutants.md):
+// the same host, plus `xabi-host-mutant mutants` (the list as JSON) and the
+// fault named by the environment variable XABI_MUTANT.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -17,6 +21,7 @@
 
 #include "launcher.h"
 #include "listen_endpoint.h"
+#include "mutant.h"
 #include "serve.h"
 
 namespace {
@@ -33,8 +38,19 @@ std::string bootstrap_path(const std::string& flag) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(XABI_MUTANTS)
+  if (std::string_view value; xabi::mutants::unknown_selected(&value)) {
+    std::cerr << "xabi-host-mutant: XABI_MUTANT=\"" << value
+              << "\" is not a mutant (`xabi-host-mutant mutants` lists them)\n";
+    return 2;
+  }
+  CLI::App app{"xabi-host-mutant: xabi-host with the fault named by $XABI_MUTANT (docs/mutants.md)"};
+  app.require_subcommand(1);
+  CLI::App* mutants = app.add_subcommand("mutants", "print the mutants as a JSON array of {name, group, fault, catch}");
+#else
   CLI::App app{"xabi-host: run guest images as sealed picoprocesses"};
   app.require_subcommand(1);
+#endif
   CLI::App* run = app.add_subcommand("run", "run one guest image until it ends");
   std::string image, origin, listen, on_violation = "kill", report, bootstrap;
   std::vector<std::string> args;
@@ -55,6 +71,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+#if defined(XABI_MUTANTS)
+  if (mutants->parsed()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& m : xabi::mutants::all())
+      list.push_back({{"name", m.name}, {"group", m.group}, {"fault", m.fault}, {"catch", m.catch_it}});
+    std::cout << list.dump(2) << "\n";
+    return 0;
+  }
+#endif
 
   xabi::launch::LaunchSpec spec;
   spec.image_path = image;
@@ -97,6 +122,7 @@ int main(int argc, char** argv) {
   }
   xabi::app::Served served = xabi::app::serve(p.value(), serve_opts);
   out["violations"] = nlohmann::json::array();
+  if (XABI_MUTANT(violation_not_reported)) served.reports.clear();
   for (const auto& r : served.reports) {
     std::cerr << "xabi-host: denied system call: " << xabi::launch::to_json(r) << "\n";
     out["violations"].push_back(nlohmann::json::parse(xabi::launch::to_json(r)));
@@ -109,6 +135,7 @@ int main(int argc, char** argv) {
     out["error"] = served.error;
   }
   if (!served.reports.empty() && !served.exit.exited) return finish(kExitViolation);
+  if (XABI_MUTANT(exit_status_off) && served.exit.exited) return finish((served.exit.code + 1) % 256);
   if (served.exit.exited) return finish(served.exit.code);
   return finish(128 + served.exit.signal);
 }

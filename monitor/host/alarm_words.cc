@@ -6,11 +6,14 @@
 
 #include <climits>
 
+#include "mutant.h"
+
 namespace xabi::host {
 
 void AlarmWords::bump(uint32_t* word) {
   if (!word) return;
   __atomic_fetch_add(word, 1, __ATOMIC_SEQ_CST);
+  if (XABI_MUTANT(alarm_words_no_wake)) return;
   // Shared futex (no PRIVATE flag): the waiters are in another process that
   // maps the same memfd page.
   ::syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);

@@ -3,7 +3,9 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <ctime>
 
+#include "mutant.h"
 #include "socket_channel.h"
 #include "url_channel.h"
 
@@ -29,6 +31,13 @@ uint64_t PicoHost::alloc(uint64_t len) { return arena_.alloc(len); }
 int64_t PicoHost::free(uint64_t base, uint64_t len) { return arena_.free(base, len); }
 
 int64_t PicoHost::alarm_set(uint64_t deadline) {
+  if (XABI_MUTANT(alarm_never_fires)) return 0;
+  if (XABI_MUTANT(alarm_set_rejects) && deadline != 0) {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    if (deadline < static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec))
+      return XABI_E_INVAL;
+  }
   // The rules allow only 0; a timerfd failure is a host failure, reported.
   if (!timer_.valid() || timer_.set(deadline) != 0) ++host_failures_;
   return 0;
@@ -46,6 +55,10 @@ int64_t PicoHost::accept() {
   if (chans_.full()) return XABI_E_LIMIT;
   for (;;) {
     const int fd = ::accept4(cfg_.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (XABI_MUTANT(accept_reuses_open_id) && fd >= 0) {
+      const int64_t id = install(std::make_unique<SocketChannel>(UniqueFd(fd)));
+      return id >= 0 ? 0 : id;  // the lowest id, open or not
+    }
     if (fd >= 0) return install(std::make_unique<SocketChannel>(UniqueFd(fd)));
     switch (errno) {
       case EINTR:
@@ -68,28 +81,32 @@ int64_t PicoHost::open_url(std::string_view method, std::string_view url) {
   if (url.size() > XABI_LIMIT_URL) return XABI_E_INVAL;
   auto u = parse_http_url(url);
   if (!u) return XABI_E_INVAL;
-  if (!same_origin(*u, *origin_)) return XABI_E_ORIGIN;
+  if (!same_origin(*u, *origin_) && !XABI_MUTANT(open_url_cross_origin)) return XABI_E_ORIGIN;
   if (chans_.full()) return XABI_E_LIMIT;
   HttpRequest req{u->host, u->port, std::string(method), u->path, {}};
+  if (XABI_MUTANT(open_url_method_get)) req.method = "GET";
   return install(std::make_unique<UrlChannel>(*cfg_.fetcher, cfg_.owner, std::move(req)));
 }
 
 int64_t PicoHost::read(int32_t channel, OutBytes& buf, uint64_t len) {
   Channel* ch = chans_.get(channel);
+  if (XABI_MUTANT(read_bad_channel_zero) && !ch) return 0;
   if (!ch) return XABI_E_BAD_CHANNEL;
   if (len > XABI_LIMIT_IO) return XABI_E_INVAL;
   if (len == 0) return 0;
   const size_t room = std::min<size_t>(len, buf.capacity);
   const int64_t n = ch->read(buf.data, room);
   buf.size = n > 0 ? static_cast<size_t>(n) : 0;
+  if (XABI_MUTANT(read_flips_byte) && n > 0) buf.data[0] ^= 1;
   return n;
 }
 
 int64_t PicoHost::write(int32_t channel, std::span<const uint8_t> buf, uint64_t len) {
   Channel* ch = chans_.get(channel);
   if (!ch) return XABI_E_BAD_CHANNEL;
-  if (len > XABI_LIMIT_IO) return XABI_E_INVAL;  // the frame then carries no bytes
+  if (len > XABI_LIMIT_IO && !XABI_MUTANT(write_oversize_ok)) return XABI_E_INVAL;  // the frame then carries no bytes
   if (len == 0) return 0;
+  if (XABI_MUTANT(write_drops)) return static_cast<int64_t>(std::min<size_t>(len, buf.size()));
   return ch->write(buf.data(), std::min<size_t>(len, buf.size()));
 }
 
@@ -102,6 +119,10 @@ int64_t PicoHost::poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t) {
     if (fds[i].reserved != 0) return XABI_E_INVAL;
   for (uint32_t i = 0; i < n; ++i)
     if (!chans_.get(fds[i].channel)) return XABI_E_BAD_CHANNEL;
+  if (XABI_MUTANT(poll_never_ready)) {
+    for (uint32_t i = 0; i < n; ++i) fds[i].revents = 0;
+    return 0;
+  }
   int64_t ready = 0;
   for (uint32_t i = 0; i < n; ++i) {
     fds[i].revents = chans_.get(fds[i].channel)->poll(fds[i].events & (XABI_POLL_IN | XABI_POLL_OUT));
@@ -111,6 +132,7 @@ int64_t PicoHost::poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t) {
 }
 
 int64_t PicoHost::close(int32_t channel) {
+  if (XABI_MUTANT(close_keeps_open)) return chans_.get(channel) ? 0 : XABI_E_BAD_CHANNEL;
   auto ch = chans_.take(channel);
   if (!ch) return XABI_E_BAD_CHANNEL;
   if (ch->watch_fd() >= 0 && cfg_.watcher) cfg_.watcher->unwatch(ch->watch_fd());
@@ -118,7 +140,7 @@ int64_t PicoHost::close(int32_t channel) {
 }
 
 int64_t PicoHost::console() {
-  if (!cfg_.console) return XABI_E_UNSUPPORTED;
+  if (!cfg_.console || XABI_MUTANT(console_unsupported)) return XABI_E_UNSUPPORTED;
   if (chans_.full()) return XABI_E_LIMIT;
   return install(std::make_unique<ConsoleChannel>(*cfg_.console));
 }
@@ -127,7 +149,10 @@ void PicoHost::on_timer() {
   if (timer_.consume()) words_.bump_clock();
 }
 
-void PicoHost::on_channel_event() { words_.bump_channels(); }
+void PicoHost::on_channel_event() {
+  if (XABI_MUTANT(channels_word_not_bumped)) return;
+  words_.bump_channels();
+}
 
 void PicoHost::close_all_channels() {
   for (int32_t i = 0; i < static_cast<int32_t>(ChannelTable::kSize); ++i)

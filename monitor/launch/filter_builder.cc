@@ -5,11 +5,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 
 #include "host_link.h"
+#include "mutant.h"
 #include "unique_fd.h"
 #include "xabi/syscalls.hpp"
 
@@ -46,6 +48,7 @@ Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/, std::span<co
     const std::string name(rule.name);
     const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name.c_str());
     if (nr < 0) return Error{ErrorCode::kUnknownSyscall, name};
+    if (XABI_MUTANT(filter_deny_clone) && name == "clone") continue;
     std::vector<scmp_arg_cmp> cmps;
     for (const meta::ArgCheck& c : rule.args) {
       Result<uint64_t> value = bind(c.value, params);
@@ -57,12 +60,41 @@ Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/, std::span<co
         if (!mask) return mask.error();
         cmps.push_back(scmp_arg_cmp{c.arg, SCMP_CMP_MASKED_EQ, mask.value(), value.value()});
       }
+      if (XABI_MUTANT(filter_upper_bits_ignored)) {
+        // Only the low halves: EQ becomes MASKED_EQ with 0xffffffff.
+        scmp_arg_cmp& last = cmps.back();
+        const uint64_t mask = (last.op == SCMP_CMP_EQ ? ~uint64_t{0} : last.datum_a) & 0xffffffffu;
+        const uint64_t want = (last.op == SCMP_CMP_EQ ? last.datum_a : last.datum_b) & mask;
+        last = scmp_arg_cmp{c.arg, SCMP_CMP_MASKED_EQ, mask, want};
+      }
     }
+    if (XABI_MUTANT(filter_deny_requeue) && name == "futex" &&
+        std::any_of(rule.args.begin(), rule.args.end(), [](const meta::ArgCheck& c) {
+          return c.arg == 1 && c.value.param.empty() && c.value.literal == 4;  // FUTEX_CMP_REQUEUE
+        }))
+      continue;
     // _exact: libseccomp must not rewrite the rule behind our back.
     const int rc = seccomp_rule_add_exact_array(ctx.get(), SCMP_ACT_ALLOW, nr,
                                                 static_cast<unsigned>(cmps.size()), cmps.data());
     if (rc < 0) return lib_error("seccomp_rule_add " + name, rc);
+    // One rule too many, next to the rule it loosens.
+    if (XABI_MUTANT(filter_allow_realtime) && name == "clock_gettime") {
+      const scmp_arg_cmp realtime{0, SCMP_CMP_EQ, 0 /* CLOCK_REALTIME */, 0};
+      if (int r = seccomp_rule_add_exact_array(ctx.get(), SCMP_ACT_ALLOW, nr, 1, &realtime); r < 0)
+        return lib_error("seccomp_rule_add clock_gettime", r);
+    }
+    if (XABI_MUTANT(filter_allow_grnd_random) && name == "getrandom") {
+      const scmp_arg_cmp grnd_random{2, SCMP_CMP_EQ, 2 /* GRND_RANDOM */, 0};
+      if (int r = seccomp_rule_add_exact_array(ctx.get(), SCMP_ACT_ALLOW, nr, 1, &grnd_random); r < 0)
+        return lib_error("seccomp_rule_add getrandom", r);
+    }
   }
+  if (XABI_MUTANT(filter_allow_getpid))
+    if (int r = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(getpid), 0); r < 0)
+      return lib_error("seccomp_rule_add getpid", r);
+  if (XABI_MUTANT(filter_allow_openat))
+    if (int r = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(openat), 0); r < 0)
+      return lib_error("seccomp_rule_add openat", r);
   return ctx;
 }
 

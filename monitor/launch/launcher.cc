@@ -21,6 +21,7 @@
 #include "elf_image.h"
 #include "filter_builder.h"
 #include "host_link.h"
+#include "mutant.h"
 #include "region_base.h"
 #include "spawn.h"
 
@@ -143,6 +144,8 @@ Result<Picoprocess> launch(const LaunchSpec& spec) {
   Result<Filter> filter = build_filter(params, spec.mode);
   if (!filter) return filter.error();
   Result<std::vector<uint8_t>> args = encode_args(spec.args, args_block_address(base.value()));
+  if (XABI_MUTANT(args_drop_last) && !spec.args.empty())  // the guest never sees the last argument
+    args = encode_args({spec.args.begin(), spec.args.end() - 1}, args_block_address(base.value()));
   if (!args) return args.error();
   Result<CallArea> area = CallArea::create(base.value(), arena_size, filter.value(), args.value());
   if (!area) return area.error();

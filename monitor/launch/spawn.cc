@@ -15,6 +15,8 @@
 #include <cerrno>
 #include <vector>
 
+#include "mutant.h"
+
 namespace xabi::launch {
 namespace {
 
@@ -32,7 +34,9 @@ constexpr int kBaseNamespaces = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLO
     if ((high[i] = fcntl(r.fds[i], F_DUPFD, 16)) < 0) _exit(kChildSetupFailed);
   for (int i = 0; i < 4; ++i)
     if (dup2(high[i], 3 + i) != 3 + i) _exit(kChildSetupFailed);  // clears FD_CLOEXEC
-  if (syscall(SYS_close_range, 0u, 2u, 0u) != 0 || syscall(SYS_close_range, 7u, ~0u, 0u) != 0)
+  if (XABI_MUTANT(fd_leak) && dup2(2, 7) != 7) _exit(kChildSetupFailed);  // the monitor's stderr
+  const unsigned first_closed = XABI_MUTANT(fd_leak) ? 8u : 7u;
+  if (syscall(SYS_close_range, 0u, 2u, 0u) != 0 || syscall(SYS_close_range, first_closed, ~0u, 0u) != 0)
     _exit(kChildSetupFailed);
   const struct {
     int resource;

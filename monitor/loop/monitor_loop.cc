@@ -11,6 +11,7 @@
 
 #include <cerrno>
 
+#include "mutant.h"
 #include "pico_host.h"
 
 namespace xabi::monitor {
@@ -242,7 +243,8 @@ bool MonitorLoop::scan_pass() {
     auto it = entries_.find(order_[(rr_ + k) % n]);
     if (it == entries_.end()) continue;
     Entry& e = *it->second;
-    for (uint32_t s = 0; s < XABI_LINK_SLOTS; ++s)
+    const uint32_t slots = XABI_MUTANT(serve_slot0_only) ? 1 : XABI_LINK_SLOTS;
+    for (uint32_t s = 0; s < slots; ++s)
       any |= serve_slot(&e.slots[s], *e.host, *buf_, stats_.slots);
   }
   return any;
