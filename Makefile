@@ -9,7 +9,10 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_TARGETS := fuzz_wire_dispatch fuzz_wire_roundtrip fuzz_spec_parser fuzz_elf_image fuzz_model
 
-.PHONY: all deps build test test-fast test-asan build-asan build-fuzz fuzz-smoke gen-docs clean
+.PHONY: all deps build test test-fast test-asan build-asan build-fuzz fuzz-smoke gen-docs clean conform
+
+CONFORM_OUT ?= $(BUILD)/conformance/report
+ADAPTERS    := $(BUILD)/conformance/adapters
 
 all: build
 
@@ -57,6 +60,15 @@ fuzz-smoke: build-fuzz
 test: test-fast test-asan fuzz-smoke
 
 # Rewrite the committed ABI reference from the spec (a test fails while it is stale).
+# The main job: the whole conformance suite against both bundled hosts, and
+# the mutation check (every deliberately faulty xabi-host must fail a case).
+# Reports: $(CONFORM_OUT)/report.json, report.html, junit-<host>.xml.
+conform: build
+	$(BUILD)/conformance/runner/xabi-conform \
+	  --host $(ADAPTERS)/xabi-host.json --host $(ADAPTERS)/xabi-refhost.json \
+	  --mutants $(ADAPTERS)/xabi-host-mutant.json \
+	  --expect conformance/expectations.json --jobs $(JOBS) --out $(CONFORM_OUT)
+
 gen-docs: build
 	cp $(BUILD)/spec/gen/out/abi.md docs/abi.md
 

@@ -1,0 +1,111 @@
+/*
+ * agent_protocol.h: the command codec between xabi-conform (the runner, on the
+ * host's side of a listen endpoint) and xabi-agent (a guest image the suite
+ * runs on the host under test). Both sides compile this one file.
+ *
+ * Why a generic codec: the agent knows no call by name. It performs any call
+ * of the spec through the generated xabi_invoke() (xabi/invoke.h) with raw
+ * 64-bit arguments; the runner marshals arguments from the generated meta
+ * tables (xabi/meta.hpp: which parameter is a buffer, a string, an array and
+ * how long). So a call added to the spec is drivable with no change here.
+ *
+ * Transport: the agent accepts ONE connection (the control channel) with
+ * xabi_accept, sends HELLO, then serves commands until the channel closes
+ * (then it exits 0). All integers little-endian. Every frame:
+ *
+ *   u32 len      bytes after this field (header rest + payload), <= AGENT_FRAME_MAX
+ *   u32 seq      request: chosen by the runner; reply: copied from the request
+ *   u8  op       enum agent_op (reply: the request's op)
+ *   u8  worker   request: which agent thread executes it (0: the initial
+ *                thread, which also serves the control channel; 1..AGENT_WORKERS:
+ *                threads made by AGENT_OP_SPAWN). reply: same.
+ *   u8  status   request: 0. reply: enum agent_status
+ *   u8  reserved 0
+ *   payload
+ *
+ * Commands sent to one worker run in order; different workers run
+ * concurrently and their replies may come in any order. A command that blocks
+ * (zutex_wait, poll with block) must go to a worker other than 0, or the
+ * agent stops serving until it returns.
+ *
+ * Ops and payloads (request -> reply):
+ *
+ * HELLO (agent -> runner, seq 0, unsolicited, once):
+ *   u32 magic AGENT_MAGIC, u32 abi_version, i64 control channel (what xabi_accept
+ *   returned), u64 alarms (xabi_alarms()), u64 main thread's scratch base,
+ *   u64 worker entry address (what AGENT_OP_SPAWN passes as `entry`).
+ *
+ * CALL: u32 call id, u8 nargs, then per argument u8 kind:
+ *     AGENT_ARG_VALUE: u64 value
+ *     AGENT_ARG_BLOB:  u8 blob index, u32 offset   (value = address of blob + offset)
+ *   u8 nblobs, then per blob: u32 len, u8 fill_kind (AGENT_BLOB_ZERO: len zero
+ *   bytes; AGENT_BLOB_DATA: len bytes follow; AGENT_BLOB_BYTE: one byte follows,
+ *   repeated len times). Blobs are laid out in the worker's scratch area, each
+ *   16-byte aligned, total <= AGENT_SCRATCH.
+ *   -> i64 result, u8 nblobs, per blob: u64 address, u32 len, len bytes as they
+ *      are after the call (so OUT buffers come back).
+ *   Calls that do not return (exit, thread_exit) send no reply.
+ *
+ * SPAWN (to worker 0): u8 slot (1..AGENT_WORKERS)
+ *   -> i64 xabi_thread_create result, u64 entry, u64 stack, u64 arg (the exact
+ *      arguments passed), u8 ran (1 once the new thread signalled that it runs;
+ *      the agent waits for that before replying when the result was > 0).
+ *
+ * MEM_FILL: u64 address, u64 len, u8 byte  -> (empty). Writes every byte.
+ * MEM_CHECK: u64 address, u64 len, u8 byte -> u64 mismatches, u64 first
+ *   mismatching offset (len when none), u8 first mismatching value.
+ * MEM_READ: u64 address, u32 len (<= AGENT_SCRATCH) -> len bytes.
+ *   (A fault in these kills the picoprocess: that is the observation.)
+ *
+ * SYSCALL: u64 nr, 6 x u64 args -> i64 raw result (-errno on failure).
+ *   The agent issues the instruction itself; the host decides what happens.
+ *
+ * ARGS: -> u32 argc, then per argument: u32 len, bytes (from xabi_args()).
+ *
+ * PING: -> u64 xabi_time_now(). (For latency: a round trip with no host call.)
+ *
+ * HOG (to a worker, or 0): u8 kind (enum agent_hog), u64 param
+ *   -> reply first (empty), then: SPIN burns CPU until the process ends;
+ *   CRASH writes to address 8 (SIGSEGV); MEMORY allocates param-byte chunks
+ *   with xabi_alloc until refused and touches every page; BLOCK waits on a
+ *   zutex word nobody wakes; EXIT calls xabi_exit(param).
+ */
+#ifndef XABI_CONFORMANCE_AGENT_PROTOCOL_H
+#define XABI_CONFORMANCE_AGENT_PROTOCOL_H
+
+#include <stdint.h>
+
+#define AGENT_MAGIC 0x54474158u /* "XAGT" */
+#define AGENT_HEADER 8u          /* seq, op, worker, status, reserved */
+#define AGENT_FRAME_MAX (200u * 1024u)
+#define AGENT_SCRATCH (160u * 1024u) /* per worker: blobs of one CALL */
+#define AGENT_WORKERS 64u            /* worker slots 1..64: enough to reach LIMIT_THREADS */
+#define AGENT_MAX_ARGS 8u
+#define AGENT_MAX_BLOBS 4u
+
+enum agent_op {
+  AGENT_OP_HELLO = 1,
+  AGENT_OP_CALL = 2,
+  AGENT_OP_SPAWN = 3,
+  AGENT_OP_MEM_FILL = 4,
+  AGENT_OP_MEM_CHECK = 5,
+  AGENT_OP_MEM_READ = 6,
+  AGENT_OP_SYSCALL = 7,
+  AGENT_OP_ARGS = 8,
+  AGENT_OP_PING = 9,
+  AGENT_OP_HOG = 10,
+};
+
+enum agent_status {
+  AGENT_OK = 0,
+  AGENT_BAD_FRAME = 1,   /* malformed payload, too many args/blobs, blobs too large */
+  AGENT_BAD_WORKER = 2,  /* no such worker, or it is not running */
+  AGENT_BAD_OP = 3,
+  AGENT_NO_CALL = 4,     /* xabi_invoke does not know the call id */
+};
+
+enum agent_arg_kind { AGENT_ARG_VALUE = 0, AGENT_ARG_BLOB = 1 };
+enum agent_blob_fill { AGENT_BLOB_ZERO = 0, AGENT_BLOB_DATA = 1, AGENT_BLOB_BYTE = 2 };
+enum agent_hog { AGENT_HOG_SPIN = 0, AGENT_HOG_CRASH = 1, AGENT_HOG_MEMORY = 2, AGENT_HOG_BLOCK = 3, AGENT_HOG_EXIT = 4 };
+
+#endif

@@ -1,0 +1,132 @@
+// A conformance case: how to launch the picoprocess and a list of steps the
+// runner performs through the agent, with what each step must observe. Cases
+// come from three places, all ending up as this one structure: data files
+// (conformance/cases/*.cases, read by case_file.cc), the spec's meta tables
+// (spec_cases.cc: boundary values of every parameter) and the spec's
+// allow-list (isolation_cases.cc). Fault-isolation cases (two picoprocesses)
+// are code: fault_cases.cc.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace xabi::conform {
+
+// An integer expression: terms added left to right; a term is a product of
+// factors; a factor is a number, a spec constant or error (PAGE, E_AGAIN), or
+// a variable ($name) bound by an earlier step.
+struct Expr {
+  struct Factor {
+    bool is_var = false;
+    std::string var;
+    int64_t value = 0;
+  };
+  struct Term {
+    int sign = 1;
+    std::vector<Factor> factors;
+  };
+  std::vector<Term> terms;
+  std::string text;
+};
+
+// One argument of a call.
+struct Operand {
+  enum class Kind {
+    kExpr,     // a number (also a plain address)
+    kString,   // "text": a C string (CSTR) or the bytes of an IN buffer
+    kZero,     // zero:N   an N-byte buffer of zeros (OUT buffers)
+    kFill,     // fill:N:B N bytes of value B
+    kStructs,  // struct:NAME{f=e,...}|{...}  array elements (unset fields zero); *K repeats
+  };
+  Kind kind = Kind::kExpr;
+  Expr expr;
+  std::string text;  // kString; with {origin} replaced at run time
+  Expr len;          // kZero, kFill
+  uint8_t byte = 0;  // kFill
+  std::string struct_name;
+  std::vector<std::vector<std::pair<std::string, Expr>>> elems;
+  std::string source;  // as written
+};
+
+enum class Cmp { kNone, kEq, kNe, kGt, kGe, kLt, kLe };
+
+// What a step's result must satisfy beyond the model's verdict.
+struct Check {
+  Cmp cmp = Cmp::kNone;
+  Expr rhs;
+  std::optional<std::string> data;  // the first OUT buffer's first `result` bytes
+  // bits E.FIELD MASK / nobits: a field of an array element after the call
+  struct Bits {
+    int elem = 0;
+    std::string field;
+    Expr mask;
+    bool set = true;
+  };
+  std::vector<Bits> bits;
+};
+
+struct Step {
+  enum class Kind {
+    kCall,          // call NAME ARGS... [-> $v] [expect ...] [retry V]
+    kAwait,         // await W [checks]: the result of worker W's async call
+    kSpawn,         // spawn W
+    kThreadExit,    // thread_exit W
+    kExit,          // exit E: xabi_exit, then the host must report E % 256
+    kPeerConnect,   // peer connect P
+    kPeerSend,      // peer send P "text"|fill:N:B
+    kPeerRecv,      // peer recv P "text"
+    kPeerClose,     // peer close P
+    kPeerEof,       // peer eof P
+    kMemFill,       // mem fill ADDR LEN BYTE
+    kMemCheck,      // mem check ADDR LEN BYTE
+    kSyscall,       // syscall NR ARGS... denied
+    kSleep,         // sleep MS
+    kOriginSaw,     // origin saw METHOD PATH ["body"]
+    kArgs,          // args "a" "b": what xabi_args shows after the image name
+    kLet,           // let $v = EXPR
+    kConsoleSaw,    // console saw "text": the host's stdout contains it (at the end)
+  };
+  Kind kind = Kind::kCall;
+  int line = 0;
+  std::string text;  // the step as written, for traces
+  int worker = 0;
+  bool async = false;
+  std::string call;
+  std::vector<Operand> args;
+  std::string bind;  // without '$'
+  Check check;
+  std::optional<Expr> retry;  // repeat while result == this
+  std::string name;           // peer name
+  std::vector<std::string> strings;
+  std::vector<Expr> exprs;
+};
+
+struct Case {
+  std::string id;     // "channels/lifecycle"
+  std::string group;  // a spec group, "isolation" or "fault"
+  std::string call;   // the call it is about ("" for scenarios across calls)
+  std::string file;   // where it was defined ("spec", "allow-list", a path)
+  int line = 0;
+  std::set<std::string> needs;  // capabilities
+  uint64_t memory = 64ull << 20;
+  bool origin = true;           // launch with an origin
+  std::vector<std::string> args;
+  double timeout_s = 0;         // 0: the adapter's
+  bool quick = false;           // part of --quick
+  std::vector<Step> steps;
+  // Code cases (fault isolation, fd inspection) run this instead of steps.
+  std::function<void(struct CaseEnv&)> custom;
+};
+
+// Parses a case file; errors are "file:line: message". Returns false on error.
+bool parse_case_file(const std::string& path, std::vector<Case>& out, std::vector<std::string>& errors);
+bool parse_case_text(const std::string& text, const std::string& path, std::vector<Case>& out,
+                     std::vector<std::string>& errors);
+// One step line (as in a case file), e.g. for generated cases.
+bool parse_step(const std::string& line, Step& out, std::string& error);
+
+}  // namespace xabi::conform

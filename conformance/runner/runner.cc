@@ -1,0 +1,408 @@
+#include "runner.h"
+
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "builtin_cases.h"
+#include "execute.h"
+#include "report_writers.h"
+#include "spec_cases.h"
+#include "xabi/meta.hpp"
+
+namespace xabi::conform {
+namespace fs = std::filesystem;
+namespace {
+
+struct Expectation {
+  std::string host, pattern, reason;
+};
+
+bool load_expectations(const std::string& path, std::vector<Expectation>& out, std::string& error) {
+  if (path.empty()) return true;
+  std::ifstream in(path);
+  if (!in) {
+    error = path + ": cannot read the expectations file";
+    return false;
+  }
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const std::exception& e) {
+    error = path + ": not valid JSON: " + e.what();
+    return false;
+  }
+  if (!j.is_object() || !j.contains("xfail") || !j["xfail"].is_array()) {
+    error = path + ": expected {\"xfail\": [{\"host\": NAME, \"case\": GLOB, \"reason\": TEXT}, ...]}";
+    return false;
+  }
+  for (const auto& e : j["xfail"]) {
+    if (!e.is_object() || !e.contains("host") || !e.contains("case") || !e.contains("reason") || !e["host"].is_string() ||
+        !e["case"].is_string() || !e["reason"].is_string() || e["reason"].get<std::string>().empty()) {
+      error = path + ": every xfail entry needs \"host\", \"case\" and a non-empty \"reason\"";
+      return false;
+    }
+    out.push_back({e["host"], e["case"], e["reason"]});
+  }
+  return true;
+}
+
+bool glob_any(const std::string& patterns, const std::string& id) {
+  std::stringstream ss(patterns);
+  std::string p;
+  while (std::getline(ss, p, ','))
+    if (!p.empty() && fnmatch(p.c_str(), id.c_str(), 0) == 0) return true;
+  return false;
+}
+
+std::string now_rfc3339() {
+  time_t t = time(nullptr);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+  return buf;
+}
+
+std::string shell_quote(const std::string& s) {
+  if (s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@") == std::string::npos) return s;
+  std::string o = "'";
+  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return o + "'";
+}
+
+struct HostRunConfig {
+  const Adapter* adapter;
+  std::string mutant;
+  bool fail_fast;
+  bool progress;
+  std::string label;
+};
+
+// Runs the cases on one host; fills `run`. Returns true if no FAIL/XPASS.
+bool run_host(const Options& o, const HostRunConfig& h, const std::vector<const Case*>& cases, const std::vector<Expectation>& xf,
+              HostRun& run) {
+  const Adapter& a = *h.adapter;
+  RunConfig cfg;
+  cfg.adapter = &a;
+  cfg.agent_image = a.agent.empty() ? o.agent : a.agent;
+  cfg.work_dir = fs::absolute(o.out).string() + "/work/" + a.name + (h.mutant.empty() ? "" : "-" + h.mutant);
+  cfg.seed = o.seed;
+  cfg.mutant = h.mutant;
+  run.set_name(a.name);
+  run.set_adapter(a.path);
+  for (const auto& c : a.capabilities) run.add_capabilities(c);
+  std::vector<CaseResult> results(cases.size());
+  std::atomic<size_t> next{0}, done{0}, failed{0};
+  std::atomic<bool> stop{false};
+  std::mutex print_mu;
+  auto t0 = Clock::now();
+  auto progress = [&] {
+    if (!h.progress) return;
+    std::lock_guard<std::mutex> l(print_mu);
+    double el = std::chrono::duration<double>(Clock::now() - t0).count();
+    fprintf(stderr, "\r[%s] %zu/%zu cases, %zu failed, %.1f s   ", h.label.c_str(), done.load(), cases.size(), failed.load(), el);
+    fflush(stderr);
+  };
+  auto worker = [&] {
+    for (;;) {
+      size_t i = next++;
+      if (i >= cases.size() || stop) return;
+      const Case& c = *cases[i];
+      CaseResult& r = results[i];
+      r.set_id(c.id);
+      r.set_group(c.group);
+      r.set_call(c.call);
+      r.set_seed(o.seed);
+      std::string missing;
+      for (const auto& n : c.needs)
+        if (!a.has(n)) missing += (missing.empty() ? "" : ", ") + n;
+      if (!missing.empty()) {
+        r.set_outcome(SKIP);
+        r.set_reason("the host does not declare: " + missing);
+      } else {
+        execute_case(c, cfg, r);
+        std::string repro = "xabi-conform --host " + shell_quote(fs::absolute(a.path).string()) + " --cases " + shell_quote(c.id) +
+                            " --seed " + std::to_string(o.seed) + (h.mutant.empty() ? "" : " --mutant " + h.mutant) +
+                            " --out " + shell_quote(fs::absolute(o.out).string() + "/repro");
+        r.set_repro(repro);
+        for (const auto& e : xf)
+          if (e.host == a.name && fnmatch(e.pattern.c_str(), c.id.c_str(), 0) == 0) {
+            r.set_reason(e.reason);
+            r.set_outcome(r.outcome() == FAIL ? XFAIL : XPASS);
+            break;
+          }
+        if (r.outcome() == FAIL || r.outcome() == XPASS) {
+          ++failed;
+          if (h.fail_fast) stop = true;
+        }
+      }
+      ++done;
+      progress();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 0; j < std::max(1, o.jobs); ++j) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  if (h.progress) fprintf(stderr, "\n");
+  Totals* tot = run.mutable_totals();
+  std::map<std::string, uint64_t> hits;
+  for (auto& r : results) {
+    if (r.id().empty()) continue;  // not run (fail-fast)
+    switch (r.outcome()) {
+      case PASS: tot->set_pass(tot->pass() + 1); break;
+      case FAIL: tot->set_fail(tot->fail() + 1); break;
+      case SKIP: tot->set_skip(tot->skip() + 1); break;
+      case XFAIL: tot->set_xfail(tot->xfail() + 1); break;
+      case XPASS: tot->set_xpass(tot->xpass() + 1); break;
+      default: break;
+    }
+    for (const auto& rr : r.rules_reached()) ++hits[rr];
+    *run.add_cases() = std::move(r);
+  }
+  // Coverage: every outcome of every rule, reached or not.
+  for (const auto& c : meta::kCalls)
+    for (const auto& rule : c.rules)
+      for (const auto& oc : rule.outcomes) {
+        RuleHit* hit = run.add_coverage();
+        hit->set_call(std::string(c.name));
+        hit->set_rule(std::string(rule.name));
+        hit->set_outcome(std::string(oc.name));
+        std::string key = std::string(c.name) + "." + std::string(rule.name) + "." + std::string(oc.name);
+        hit->set_count(hits.count(key) ? hits[key] : 0);
+      }
+  run.set_duration_s(std::chrono::duration<double>(Clock::now() - t0).count());
+  return tot->fail() == 0 && tot->xpass() == 0;
+}
+
+bool preflight(const Adapter& a, const std::string& default_agent, std::string& error) {
+  std::string agent = a.agent.empty() ? default_agent : a.agent;
+  if (!fs::exists(agent)) {
+    error = a.path + ": the agent image " + agent + " does not exist (build target xabi-agent, or set \"agent\")";
+    return false;
+  }
+  LaunchVars v;
+  v.image = agent;
+  auto argv = a.expand(v);
+  const std::string& exe = argv[0];
+  if (exe.find('/') != std::string::npos) {
+    if (access(exe.c_str(), X_OK) != 0) {
+      error = a.path + ": the host command " + exe + " is not an executable file";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool load_all_cases(const Options& o, std::vector<Case>& out, std::vector<std::string>& errors) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(o.cases_dir, ec))
+    if (e.path().extension() == ".cases") files.push_back(e.path());
+  if (ec) errors.push_back(o.cases_dir + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) parse_case_file(f.string(), out, errors);
+  spec_cases(o.cases_dir + "/fixtures.txt", out, errors);
+  isolation_cases(out);
+  fault_cases(out);
+  std::set<std::string> ids;
+  for (const auto& c : out)
+    if (!ids.insert(c.id).second) errors.push_back("case id " + c.id + " is defined twice");
+  return errors.empty();
+}
+
+bool case_selected(const Case& c, const Options& o) {
+  if (!o.cases.empty() && !glob_any(o.cases, c.id)) return false;
+  if (o.quick && o.cases.empty() && !c.quick) return false;
+  return true;
+}
+
+int run_suite(const Options& o) {
+  std::vector<Case> all;
+  std::vector<std::string> errors;
+  if (!load_all_cases(o, all, errors)) {
+    for (const auto& e : errors) std::cerr << "xabi-conform: " << e << "\n";
+    return 2;
+  }
+  std::vector<const Case*> sel;
+  for (const auto& c : all)
+    if (case_selected(c, o)) sel.push_back(&c);
+  if (o.list) {
+    for (const Case* c : sel) {
+      std::cout << c->id;
+      if (!c->needs.empty()) {
+        std::cout << "  [needs";
+        for (const auto& n : c->needs) std::cout << " " << n;
+        std::cout << "]";
+      }
+      std::cout << "\n";
+    }
+    std::cerr << sel.size() << " cases\n";
+    return 0;
+  }
+  if (sel.empty()) {
+    std::cerr << "xabi-conform: no case matches " << (o.cases.empty() ? "--quick" : o.cases) << " (see --list)\n";
+    return 2;
+  }
+  std::vector<Adapter> adapters;
+  for (const auto& path : o.hosts) {
+    auto l = load_adapter(path);
+    if (!l) {
+      std::cerr << "xabi-conform: bad adapter: " << l.error << "\n";
+      return 2;
+    }
+    std::string err;
+    if (!preflight(*l.adapter, o.agent, err)) {
+      std::cerr << "xabi-conform: " << err << "\n";
+      return 2;
+    }
+    adapters.push_back(*l.adapter);
+  }
+  std::optional<Adapter> mutant_adapter;
+  if (!o.mutants.empty()) {
+    auto l = load_adapter(o.mutants);
+    if (!l) {
+      std::cerr << "xabi-conform: bad adapter: " << l.error << "\n";
+      return 2;
+    }
+    if (l.adapter->mutants_list.empty()) {
+      std::cerr << "xabi-conform: " << o.mutants << ": --mutants needs an adapter with a \"mutants\" command\n";
+      return 2;
+    }
+    std::string err;
+    if (!preflight(*l.adapter, o.agent, err)) {
+      std::cerr << "xabi-conform: " << err << "\n";
+      return 2;
+    }
+    mutant_adapter = *l.adapter;
+  }
+  if (adapters.empty() && !mutant_adapter) {
+    std::cerr << "xabi-conform: no --host given\n";
+    return 2;
+  }
+  std::vector<Expectation> xf;
+  if (std::string err; !load_expectations(o.expect, xf, err)) {
+    std::cerr << "xabi-conform: " << err << "\n";
+    return 2;
+  }
+  fs::create_directories(o.out);
+  const bool tty = isatty(2);
+  Report report;
+  report.set_abi_version(meta::kAbiVersion);
+  report.set_spec(std::string(meta::kSpecPath));
+  report.set_started_at(now_rfc3339());
+  report.set_seed(o.seed);
+  report.set_command(o.command_line);
+  report.set_quick(o.quick);
+  auto t0 = Clock::now();
+  bool ok = true;
+  for (const auto& a : adapters) {
+    HostRun* run = report.add_hosts();
+    ok &= run_host(o, {&a, o.mutant, o.fail_fast, tty, a.name}, sel, xf, *run);
+    std::string err;
+    if (!write_junit(*run, report, o.out + "/junit-" + a.name + ".xml", &err)) std::cerr << "xabi-conform: " << err << "\n";
+  }
+  if (mutant_adapter) {
+    // The mutation check: every mutant must fail at least one case.
+    std::string cmd;
+    for (const auto& part : mutant_adapter->mutants_list) cmd += shell_quote(part) + " ";
+    FILE* f = popen(cmd.c_str(), "r");
+    std::string text;
+    char buf[4096];
+    size_t n;
+    while (f && (n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    int st = f ? pclose(f) : -1;
+    nlohmann::json list;
+    try {
+      list = nlohmann::json::parse(text);
+    } catch (...) {
+    }
+    if (st != 0 || !list.is_array() || list.empty()) {
+      std::cerr << "xabi-conform: " << o.mutants << ": the mutants command (" << cmd << ") did not print a JSON array of mutants\n";
+      return 2;
+    }
+    MutationRun* mr = report.mutable_mutation();
+    mr->set_host(mutant_adapter->name);
+    // The baseline: the mutant host with no mutant active. Only cases it
+    // passes can tell a mutant apart.
+    HostRun base;
+    run_host(o, {&*mutant_adapter, "", false, tty, "baseline, no mutant"}, sel, {}, base);
+    std::vector<const Case*> usable;
+    for (size_t i = 0; i < sel.size(); ++i) {
+      const CaseResult* r = nullptr;
+      for (const auto& c : base.cases())
+        if (c.id() == sel[i]->id) r = &c;
+      if (r && r->outcome() == PASS) usable.push_back(sel[i]);
+      else if (r && r->outcome() != SKIP) mr->add_excluded_cases(sel[i]->id);
+    }
+    mr->set_cases_used(static_cast<uint32_t>(usable.size()));
+    if (usable.empty()) {
+      std::cerr << "xabi-conform: no case passes on " << mutant_adapter->name << " without a mutant; no mutation check possible\n";
+      return 1;
+    }
+    std::vector<Mutant> ms(list.size());
+    std::atomic<size_t> next{0}, done{0};
+    std::mutex mu;
+    Options mo = o;
+    mo.jobs = 1;  // parallel across mutants instead
+    auto worker = [&] {
+      for (;;) {
+        size_t i = next++;
+        if (i >= list.size()) return;
+        Mutant& m = ms[i];
+        m.set_name(list[i].value("name", ""));
+        m.set_group(list[i].value("group", ""));
+        m.set_fault(list[i].value("fault", ""));
+        HostRun hr;
+        run_host(mo, {&*mutant_adapter, m.name(), true, false, m.name()}, usable, {}, hr);
+        for (const auto& c : hr.cases())
+          if (c.outcome() == FAIL) {
+            m.set_killed(true);
+            m.set_killed_by(c.id());
+            m.set_note(c.failure().summary());
+            break;
+          }
+        if (!m.killed()) m.set_note("survived " + std::to_string(hr.cases_size()) + " cases: " + list[i].value("catch", ""));
+        ++done;
+        if (tty) {
+          std::lock_guard<std::mutex> l(mu);
+          fprintf(stderr, "\r[mutants] %zu/%zu run   ", done.load(), list.size());
+          fflush(stderr);
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int j = 0; j < std::max(1, o.jobs); ++j) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+    if (tty) fprintf(stderr, "\n");
+    uint32_t killed = 0;
+    for (auto& m : ms) {
+      killed += m.killed();
+      *mr->add_mutants() = m;
+    }
+    mr->set_total(static_cast<uint32_t>(ms.size()));
+    mr->set_killed(killed);
+    mr->set_score(ms.empty() ? 0 : static_cast<double>(killed) / static_cast<double>(ms.size()));
+    ok &= killed == ms.size();
+  }
+  report.set_duration_s(std::chrono::duration<double>(Clock::now() - t0).count());
+  std::string err;
+  if (!write_json(report, o.out + "/report.json", &err)) std::cerr << "xabi-conform: " << err << "\n";
+  if (!write_html(report, o.out + "/report.html", &err)) std::cerr << "xabi-conform: " << err << "\n";
+  std::cout << summary_table(report);
+  std::cout << "reports: " << o.out << "/report.json, " << o.out << "/report.html, " << o.out << "/junit-*.xml\n";
+  return ok ? 0 : 1;
+}
+
+}  // namespace xabi::conform

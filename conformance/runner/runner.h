@@ -1,0 +1,39 @@
+// The suite's driver: which cases, on which hosts, in parallel, with what
+// expectations; the outcome of each; the reports.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "adapter.h"
+#include "case.h"
+#include "report.pb.h"
+
+namespace xabi::conform {
+
+struct Options {
+  std::vector<std::string> hosts;  // adapter files
+  std::string cases;               // comma-separated globs on case ids; empty: all
+  std::string expect;              // expectations file
+  int jobs = 2;
+  bool quick = false;
+  bool list = false;
+  std::string out;
+  std::string cases_dir;           // *.cases files and fixtures.txt
+  uint64_t seed = 1;
+  std::string mutants;             // an adapter with a "mutants" command: run the mutation check
+  std::string mutant;              // run the hosts as this one mutant
+  bool fail_fast = false;
+  std::string agent;               // default agent image
+  std::string command_line;
+};
+
+// Every case the suite knows (data files, the spec, the allow-list, faults).
+bool load_all_cases(const Options& o, std::vector<Case>& out, std::vector<std::string>& errors);
+bool case_selected(const Case& c, const Options& o);
+
+// Runs the suite; returns the exit status (0 all passed, 1 a FAIL or XPASS
+// or a surviving mutant, 2 a configuration error).
+int run_suite(const Options& o);
+
+}  // namespace xabi::conform
