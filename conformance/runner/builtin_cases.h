@@ -17,6 +17,6 @@ void fault_cases(std::vector<Case>& out);
 // The healthy neighbour's call latency may grow at most this much while a
 // hostile picoprocess runs beside it (median of the round trips).
 inline constexpr double kLatencyFactor = 10.0;
-inline constexpr double kLatencyFloorMs = 5.0;  // below this, any growth is accepted
+inline constexpr double kLatencyFloorMs = 20.0;  // below this, any growth is accepted (a few scheduler ticks)
 
 }  // namespace xabi::conform

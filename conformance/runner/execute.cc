@@ -698,7 +698,7 @@ void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out) {
   std::string safe = c.id;
   for (char& ch : safe)
     if (!isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') ch = '_';
-  CaseEnv env{c, cfg, t0 + std::chrono::milliseconds(static_cast<int64_t>(limit * 1000)), cfg.work_dir + "/" + safe, {}, {}, {}, {}};
+  CaseEnv env{c, cfg, t0 + std::chrono::milliseconds(static_cast<int64_t>(limit * 1000)), cfg.work_dir + "/" + safe, {}, {}, {}, {}, {}};
   std::filesystem::remove_all(env.dir);
   std::filesystem::create_directories(env.dir);
   std::unique_ptr<Pico> pico;
@@ -738,6 +738,7 @@ void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out) {
   }
   pico.reset();
   for (const auto& r : env.reached) out.add_rules_reached(r);
+  for (const auto& m : env.measurements) out.add_measurements(m);
   out.set_duration_ms(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   if (out.outcome() == PASS) std::filesystem::remove_all(env.dir);
 }

@@ -65,6 +65,7 @@ struct CaseEnv {
   std::string dir;  // this case's directory
   std::vector<TraceStep> trace;
   std::set<std::string> reached;  // "call.rule.outcome"
+  std::vector<std::string> measurements;
 
   // Launches the agent through the adapter and reads its HELLO. Throws CaseFail.
   std::unique_ptr<Pico> launch(const LaunchOptions& o);

@@ -81,6 +81,8 @@ void run_fault(CaseEnv& env, uint8_t kind) {
 
   double during = median_call_ms(env, *healthy, n);
   double bound = std::max(kLatencyFactor * base, kLatencyFloorMs);
+  env.measurements.push_back("healthy median round trip: " + fmt(base) + " ms alone, " + fmt(during) + " ms beside the hostile one (bound " +
+                             fmt(bound) + " ms)");
   env.note(0, "healthy, hostile running: median of " + std::to_string(n) + " round trips", fmt(during) + " ms",
            during <= bound ? "ok: within " + fmt(bound) + " ms" : "refused");
   if (during > bound)
