@@ -66,6 +66,7 @@ test: test-fast test-asan fuzz-smoke
 conform: build
 	$(BUILD)/conformance/runner/xabi-conform \
 	  --host $(ADAPTERS)/xabi-host.json --host $(ADAPTERS)/xabi-refhost.json \
+	  --host $(ADAPTERS)/xabi-refhost-bare.json \
 	  --mutants $(ADAPTERS)/xabi-host-mutant.json \
 	  --expect conformance/expectations.json --jobs $(JOBS) --out $(CONFORM_OUT)
 

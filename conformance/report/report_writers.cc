@@ -440,9 +440,16 @@ std::string to_junit(const HostRun& host, const Report& report) {
     x += "    <testcase classname=\"" + xml_attr(host.name() + "." + group) + "\" name=\"" +
          xml_attr(c.id()) + "\" time=\"" + seconds(c.duration_ms() / 1000.0) + "\"";
     switch (c.outcome()) {
-      case PASS:
-        x += "/>\n";
-        continue;
+      case PASS: {
+        if (c.measurements().empty()) {
+          x += "/>\n";
+          continue;
+        }
+        std::string out;
+        for (const auto& m : c.measurements()) out += m + "\n";
+        x += ">\n      <system-out>" + xml_text(out) + "</system-out>\n";
+        break;
+      }
       case FAIL: {
         const Failure& f = c.failure();
         const std::string type = f.rule().empty() ? "FAIL" : f.rule();
@@ -770,6 +777,17 @@ std::string to_html(const Report& r) {
     for (const auto& c : host.cases())
       if (is_failing(c.outcome()) || severity(c.outcome()) == 6) html_failure(h, r, host, c, index++);
   if (index == 0) h += "<p>None.</p>\n";
+
+  // What cases measured (fault isolation: the healthy neighbour's latency).
+  std::string measured;
+  for (const auto& host : r.hosts())
+    for (const auto& c : host.cases())
+      for (const auto& m : c.measurements())
+        measured += "<tr><td>" + html(host.name()) + "</td><td><code>" + html(c.id()) + "</code></td><td>" +
+                    html(std::string(outcome_name(c.outcome()))) + "</td><td>" + html(m) + "</td></tr>\n";
+  if (!measured.empty())
+    h += "<h2 id=\"measurements\">Measurements</h2>\n<table><tr><th>host</th><th>case</th><th>outcome</th><th>figure</th></tr>\n" +
+         measured + "</table>\n";
 
   // Expected failures, folded: they pass the run but are worth a look.
   std::string xfails;

@@ -307,6 +307,27 @@ int run_suite(const Options& o) {
   report.set_quick(o.quick);
   auto t0 = Clock::now();
   bool ok = true;
+  // A host that cannot run the agent at all would fail every case slowly
+  // (each waits for its start timeout): one launch first, with a clear error.
+  for (const auto& a : adapters) {
+    Case smoke;
+    smoke.id = "contract/smoke";
+    smoke.group = "process";
+    RunConfig cfg;
+    cfg.adapter = &a;
+    cfg.agent_image = a.agent.empty() ? o.agent : a.agent;
+    cfg.work_dir = fs::absolute(o.out).string() + "/work/" + a.name + "-smoke";
+    cfg.mutant = o.mutant;
+    CaseResult r;
+    execute_case(smoke, cfg, r);
+    if (r.outcome() != PASS) {
+      std::cerr << "xabi-conform: " << a.path << ": the host could not run the agent: " << r.failure().summary() << " (expected "
+                << r.failure().expected() << "; observed " << r.failure().observed() << ")\n";
+      if (!r.failure().host_stderr().empty()) std::cerr << "host stderr:\n" << r.failure().host_stderr() << "\n";
+      if (!r.failure().trace().empty()) std::cerr << "command: " << r.failure().trace(0).action() << "\n";
+      return 2;
+    }
+  }
   for (const auto& a : adapters) {
     HostRun* run = report.add_hosts();
     ok &= run_host(o, {&a, o.mutant, o.fail_fast, tty, a.name}, sel, xf, *run);
