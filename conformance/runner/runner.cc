@@ -131,7 +131,12 @@ bool run_host(const Options& o, const HostRunConfig& h, const std::vector<const 
         r.set_reason("the host does not declare: " + missing);
       } else {
         execute_case(c, cfg, r);
-        std::string repro = "xabi-conform --host " + shell_quote(fs::absolute(a.path).string()) + " --cases " + shell_quote(c.id) +
+        static const std::string self = [] {
+          std::error_code ec;
+          auto p = fs::read_symlink("/proc/self/exe", ec);
+          return ec ? std::string("xabi-conform") : p.string();
+        }();
+        std::string repro = shell_quote(self) + " --host " + shell_quote(fs::absolute(a.path).string()) + " --cases " + shell_quote(c.id) +
                             " --seed " + std::to_string(o.seed) + (h.mutant.empty() ? "" : " --mutant " + h.mutant) +
                             " --out " + shell_quote(fs::absolute(o.out).string() + "/repro");
         r.set_repro(repro);
