@@ -1,4 +1,5 @@
-/* PAL-local zutex calls: xabi_zutex_wait and xabi_zutex_wake on Linux futexes.
+/* PAL-local zutex calls: xabi_zutex_wait and xabi_zutex_wake on Linux futexes,
+ * and the blocking half of xabi_poll, which waits on the alarm words with them.
  *
  * Always the SHARED futex forms (no FUTEX_PRIVATE_FLAG, no FUTEX2_PRIVATE):
  * the monitor wakes alarm words from another process, and a private wait
@@ -80,4 +81,40 @@ int64_t xabi_pal_impl_zutex_wake(void *word, uint32_t expect, uint32_t n_wake,
   long r = xabi_raw_syscall6(XABI_NR_FUTEX, (long)w, XABI_FUTEX_CMP_REQUEUE, n_wake, n_requeue,
                              (long)rq, expect);
   return r >= 0 ? r : map_errno(r);
+}
+
+/* xabi_poll with block non-zero and nothing ready waits here, never in the
+ * host (the spec's rationale: the host does not block on a guest's behalf):
+ *
+ *   clock0 = alarms()->clock                     (once: the alarm's baseline)
+ *   loop: chan = alarms()->channels              (acquire, BEFORE asking)
+ *         r = host poll(block = 0); r != 0 -> r  (a count or an error)
+ *         zutex-wait while channels == chan && clock == clock0
+ *         clock != clock0 -> the alarm fired: one last host poll, its r
+ *
+ * No lost wake-up: the host bumps a word (and wakes) after the readiness or
+ * the alarm it announces is visible to a poll; a bump after our read makes
+ * the wait return at once (E_AGAIN). Reading clock only once means an alarm
+ * that fires while we re-poll after a channels bump is still seen. Spurious
+ * wake-ups just poll again. */
+int64_t xabi_pal_impl_poll(struct xabi_pollfd *fds, uint32_t n, uint32_t block) {
+  if (block == 0 || n == 0)
+    return xabi_pal_host_poll(fds, n, 0);
+  const struct xabi_alarms *a = &xabi_pal_linux_ro()->alarms;
+  const uint32_t clock0 = __atomic_load_n(&a->clock, __ATOMIC_ACQUIRE);
+  for (;;) {
+    const uint32_t chan = __atomic_load_n(&a->channels, __ATOMIC_ACQUIRE);
+    const int64_t r = xabi_pal_host_poll(fds, n, 0);
+    if (r != 0)
+      return r;
+    const struct xabi_zutex_spec specs[2] = {
+        {(uint64_t)(uintptr_t)&a->channels, chan, 0},
+        {(uint64_t)(uintptr_t)&a->clock, clock0, 0},
+    };
+    const int64_t w = xabi_pal_impl_zutex_wait(specs, 2);
+    if (w < 0 && w != XABI_E_AGAIN) /* cannot wait (no futex_waitv?): poll, politely */
+      xabi_raw_syscall1(XABI_NR_SCHED_YIELD, 0);
+    if (__atomic_load_n(&a->clock, __ATOMIC_ACQUIRE) != clock0)
+      return xabi_pal_host_poll(fds, n, 0);
+  }
 }

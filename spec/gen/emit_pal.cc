@@ -1,7 +1,9 @@
 // xabi/pal_stubs.{h,c}: the PAL side of every HOST call (marshal the
 // arguments into a frame, call the transport, unmarshal the response) and the
 // function that fills the dispatch table a guest is handed. PAL-served calls
-// are hand-written as xabi_pal_impl_<name> (pal/).
+// are hand-written as xabi_pal_impl_<name> (pal/). So is the table entry of a
+// HOST call that blocks (`blocks: true`): the host never blocks for a guest,
+// so the PAL waits itself, on top of the generated xabi_pal_host_<name> stub.
 #include <sstream>
 
 #include "emit.h"
@@ -74,6 +76,15 @@ void xabi_pal_frame_end(struct xabi_pal_frame *f);
 )";
   for (const CallIR* c : abi.by_id())
     if (c->proto->side() == spec::Call::PAL) o << signature(abi, *c->proto, "xabi_pal_impl_" + c->proto->name()) << ";\n";
+  bool blocking_host_calls = false;
+  for (const CallIR* c : abi.by_id()) {
+    if (c->proto->side() != spec::Call::HOST || !c->proto->blocks()) continue;
+    if (!blocking_host_calls)
+      o << "\n/* ---- HOST calls that block: the dispatch table's entry (hand-written), which\n"
+           " * waits in the PAL and asks the host through xabi_pal_host_ without blocking */\n\n";
+    blocking_host_calls = true;
+    o << signature(abi, *c->proto, "xabi_pal_impl_" + c->proto->name()) << ";\n";
+  }
   o << "\n/* ---- HOST calls: generated marshalling */\n\n";
   for (const CallIR* c : abi.by_id())
     if (c->proto->side() == spec::Call::HOST) o << signature(abi, *c->proto, "xabi_pal_host_" + c->proto->name()) << ";\n";
@@ -81,7 +92,7 @@ void xabi_pal_frame_end(struct xabi_pal_frame *f);
 /* Clears a dispatch table and fills its header and HOST calls (stubs above). */
 void xabi_pal_fill_host_calls(struct xabi_dispatch *table);
 /* Fills a whole dispatch table: HOST calls and the PAL's xabi_pal_impl_
- * functions (pal_dispatch.c). */
+ * functions, which replace the stubs of HOST calls that block (pal_dispatch.c). */
 void xabi_pal_fill_dispatch(struct xabi_dispatch *table);
 
 #ifdef __cplusplus
@@ -213,11 +224,13 @@ std::string emit_pal_dispatch_c(const Abi& abi) {
   std::ostringstream o;
   o << banner(abi, "/* ", " */");
   o << "#include \"pal_stubs.h\"\n\n";
-  o << "/* Every PAL call must have its xabi_pal_impl_ (a missing one fails the link). */\n";
+  o << "/* Every PAL call, and every HOST call that blocks, must have its xabi_pal_impl_\n"
+       " * (a missing one fails the link). */\n";
   o << "void xabi_pal_fill_dispatch(struct xabi_dispatch *table) {\n";
   o << "  xabi_pal_fill_host_calls(table);\n";
   for (const CallIR* c : abi.by_id())
-    if (c->proto->side() == spec::Call::PAL) o << "  table->" << c->proto->name() << " = xabi_pal_impl_" << c->proto->name() << ";\n";
+    if (c->proto->side() == spec::Call::PAL || c->proto->blocks())
+      o << "  table->" << c->proto->name() << " = xabi_pal_impl_" << c->proto->name() << ";\n";
   o << "}\n";
   return o.str();
 }

@@ -37,7 +37,7 @@ int64_t xabi_pal_host_send(const char *peer, const void *data, uint64_t len, str
 /* Clears a dispatch table and fills its header and HOST calls (stubs above). */
 void xabi_pal_fill_host_calls(struct xabi_dispatch *table);
 /* Fills a whole dispatch table: HOST calls and the PAL's xabi_pal_impl_
- * functions (pal_dispatch.c). */
+ * functions, which replace the stubs of HOST calls that block (pal_dispatch.c). */
 void xabi_pal_fill_dispatch(struct xabi_dispatch *table);
 
 #ifdef __cplusplus
