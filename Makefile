@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_TARGETS := fuzz_wire_dispatch fuzz_wire_roundtrip fuzz_spec_parser fuzz_elf_image fuzz_model
+FUZZ_TARGETS := fuzz_wire_dispatch fuzz_wire_roundtrip fuzz_spec_parser fuzz_elf_image fuzz_model fuzz_filter fuzz_adapter fuzz_case_file
 
 .PHONY: all deps build test test-fast test-asan build-asan build-fuzz fuzz-smoke gen-docs clean conform
 

@@ -17,7 +17,7 @@ fi
 build=$(cd "$1" && pwd) || { echo "$0: no build directory $1" >&2; exit 2; }
 secs=${2:-10}
 here=$(cd "$(dirname "$0")" && pwd)
-targets="wire_dispatch wire_roundtrip spec_parser elf_image model"
+targets="wire_dispatch wire_roundtrip spec_parser elf_image model filter adapter case_file"
 work=$(mktemp -d "${TMPDIR:-/tmp}/xabi-fuzz-smoke.XXXXXX")
 artifacts=${SMOKE_ARTIFACTS:-$work/artifacts}
 mkdir -p "$artifacts"

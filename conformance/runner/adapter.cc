@@ -97,7 +97,7 @@ AdapterLoad parse_adapter(const std::string& text, const std::string& path) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     return fail(std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) return fail("the adapter must be a JSON object");

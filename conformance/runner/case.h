@@ -102,6 +102,11 @@ struct Step {
   std::optional<Expr> retry;  // repeat while result == this
   std::string name;           // peer name
   std::vector<std::string> strings;
+  // peer send|recv fill:N:B: kept as (N, B) and expanded when the step runs,
+  // so a short case file cannot make the parser allocate gigabytes.
+  uint64_t fill_len = 0;
+  uint8_t fill_byte = 0;
+  bool is_fill = false;
   std::vector<Expr> exprs;
 };
 

@@ -90,7 +90,8 @@ bool parse_number(const std::string& s, int64_t& v) {
     if (body.empty() || !isdigit(static_cast<unsigned char>(body[0]))) return false;
     uint64_t u = std::stoull(body, &pos, 0);
     if (pos != body.size()) return false;
-    v = neg ? -static_cast<int64_t>(u) : static_cast<int64_t>(u);
+    // Negated as unsigned: -static_cast<int64_t>(u) overflows for "-9223372036854775808".
+    v = static_cast<int64_t>(neg ? 0 - u : u);
     return true;
   } catch (...) {
     return false;
@@ -225,7 +226,9 @@ bool parse_operand(const std::string& tok, const meta::ParamInfo& p, Operand& o,
       if (rest[i] == '*') {  // *K: repeat the previous element
         size_t j = i + 1;
         while (j < rest.size() && isdigit(static_cast<unsigned char>(rest[j]))) ++j;
-        int k = std::stoi(rest.substr(i + 1, j - i - 1));
+        // No digits, or too many for an int: 0, refused below (std::stoi would throw).
+        const std::string digits = rest.substr(i + 1, j - i - 1);
+        int k = digits.empty() || digits.size() > 9 ? 0 : std::stoi(digits);
         if (o.elems.empty() || k < 1 || k > 128) {
           err = "*K repeats the element before it, 1..128 times";
           return false;
@@ -439,7 +442,9 @@ bool parse_step(const std::string& line, Step& s, std::string& err) {
           err = "fill:N:B";
           return false;
         }
-        s.strings.push_back(std::string(static_cast<size_t>(n), static_cast<char>(b)));
+        s.is_fill = true;
+        s.fill_len = static_cast<uint64_t>(n);
+        s.fill_byte = static_cast<uint8_t>(b);
       } else {
         err = "peer send|recv takes \"data\" or fill:N:B";
         return false;

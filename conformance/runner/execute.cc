@@ -442,7 +442,7 @@ struct Interp {
       }
       case Step::Kind::kPeerSend: {
         int fd = peer(s);
-        const std::string& d = s.strings[0];
+        const std::string d = s.is_fill ? std::string(s.fill_len, static_cast<char>(s.fill_byte)) : s.strings[0];
         size_t done = 0;
         while (done < d.size()) {
           pollfd pf{fd, POLLOUT, 0};
@@ -468,7 +468,7 @@ struct Interp {
       case Step::Kind::kPeerEof: {
         int fd = peer(s);
         bool eof_wanted = s.kind == Step::Kind::kPeerEof;
-        std::string want = eof_wanted ? "" : s.strings[0], got;
+        std::string want = eof_wanted ? "" : s.is_fill ? std::string(s.fill_len, static_cast<char>(s.fill_byte)) : s.strings[0], got;
         bool eof = false;
         while ((eof_wanted || got.size() < want.size()) && !eof) {
           pollfd pf{fd, POLLIN, 0};
