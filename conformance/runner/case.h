@@ -86,6 +86,7 @@ struct Step {
     kSyscall,       // syscall NR ARGS... denied
     kSleep,         // sleep MS
     kOriginSaw,     // origin saw METHOD PATH ["body"]
+    kOriginStop,    // origin stop: the origin server goes away (requests then fail)
     kArgs,          // args "a" "b": what xabi_args shows after the image name
     kLet,           // let $v = EXPR
     kConsoleSaw,    // console saw "text": the host's stdout contains it (at the end)

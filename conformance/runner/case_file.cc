@@ -491,6 +491,10 @@ bool parse_step(const std::string& line, Step& s, std::string& err) {
     s.exprs.emplace_back();
     return parse_expr(t[i + 1], s.exprs.back(), err);
   }
+  if (k == "origin" && t.size() == i + 2 && t[i + 1] == "stop") {
+    s.kind = Step::Kind::kOriginStop;
+    return true;
+  }
   if (k == "origin") {
     if (!need(4, "origin saw METHOD PATH [\"body\"]") || t[i + 1] != "saw") {
       if (err.empty()) err = "origin saw METHOD PATH [\"body\"]";

@@ -603,6 +603,11 @@ struct Interp {
         if (rest != s.strings) env.fail({"the guest's arguments differ", join(s.strings), join(rest), ""});
         return;
       }
+      case Step::Kind::kOriginStop:
+        if (!p.origin) env.fail({"origin stop: the case was launched without an origin", "", "", ""});
+        p.origin->stop();
+        env.note(0, s.text, "stopped", "ok");
+        return;
       case Step::Kind::kConsoleSaw:
         console_checks.push_back(s.strings[0]);
         return;

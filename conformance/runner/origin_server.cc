@@ -8,7 +8,9 @@ namespace xabi::conform {
 
 OriginServer::OriginServer() : server_(std::make_unique<httplib::Server>()) {}
 
-OriginServer::~OriginServer() {
+OriginServer::~OriginServer() { stop(); }
+
+void OriginServer::stop() {
   server_->stop();
   if (thread_.joinable()) thread_.join();
 }

@@ -28,6 +28,7 @@ class OriginServer {
   std::string start();  // "" or an error
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::vector<OriginRequest> requests() const;
+  void stop();  // closes the listening socket: connections are then refused
 
  private:
   std::unique_ptr<httplib::Server> server_;
