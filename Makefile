@@ -11,7 +11,7 @@ FUZZ_TARGETS := fuzz_wire_dispatch fuzz_wire_roundtrip fuzz_spec_parser fuzz_elf
 
 .PHONY: all deps build test test-fast test-asan build-asan build-fuzz fuzz-smoke gen-docs clean conform
 
-CONFORM_OUT ?= $(BUILD)/conformance/report
+CONFORM_OUT ?= $(BUILD)/conformance/reports
 ADAPTERS    := $(BUILD)/conformance/adapters
 
 all: build
