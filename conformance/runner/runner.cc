@@ -159,21 +159,14 @@ bool run_host(const Options& o, const HostRunConfig& h, const std::vector<const 
   for (int j = 0; j < std::max(1, o.jobs); ++j) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
   if (h.progress) fprintf(stderr, "\n");
-  Totals* tot = run.mutable_totals();
   std::map<std::string, uint64_t> hits;
   for (auto& r : results) {
     if (r.id().empty()) continue;  // not run (fail-fast)
-    switch (r.outcome()) {
-      case PASS: tot->set_pass(tot->pass() + 1); break;
-      case FAIL: tot->set_fail(tot->fail() + 1); break;
-      case SKIP: tot->set_skip(tot->skip() + 1); break;
-      case XFAIL: tot->set_xfail(tot->xfail() + 1); break;
-      case XPASS: tot->set_xpass(tot->xpass() + 1); break;
-      default: break;
-    }
     for (const auto& rr : r.rules_reached()) ++hits[rr];
     *run.add_cases() = std::move(r);
   }
+  *run.mutable_totals() = count_outcomes(run);
+  const Totals* tot = &run.totals();
   // Coverage: every outcome of every rule, reached or not.
   for (const auto& c : meta::kCalls)
     for (const auto& rule : c.rules)
