@@ -1,24 +1,21 @@
 // Runs `xabi-host` as a child process for tests: captures stdout and stderr,
-// enforces a timeout, returns the exit status.
+// enforces a timeout, returns the exit status. A thin layer over
+// tests/support/child_process.h with the host's path filled in.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "child_process.h"
+
 namespace xabi::test {
 
-struct HostRun {
-  int status = -1;  // exit status, or 128 + signal
-  std::string out, err;
-  bool timed_out = false;
-};
+using HostRun = ChildRun;
+using HostChild = Child;
 
 HostRun run_host(const std::vector<std::string>& args, int timeout_ms = 20000);
 
 // Starts the host without waiting; finish() collects it.
-struct HostChild {
-  int pid = -1, out_fd = -1, err_fd = -1;
-};
 HostChild start_host(const std::vector<std::string>& args);
 HostRun finish_host(HostChild& c, int timeout_ms = 20000);
 

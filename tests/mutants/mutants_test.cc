@@ -17,62 +17,16 @@
 #include <string>
 #include <vector>
 
+#include "child_process.h"
+
 namespace {
 
-struct HostRun {
-  int status = -1;  // exit status, or 128 + signal
-  std::string out, err;
-};
+using HostRun = xabi::test::ChildRun;
 
 // Runs `bin args...` with XABI_MUTANT set to *mutant (unset if nullopt).
 HostRun run(const char* bin, const std::vector<std::string>& args, std::optional<std::string> mutant,
-        int timeout_ms = 20000) {
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return {};
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    if (mutant) setenv("XABI_MUTANT", mutant->c_str(), 1);
-    else unsetenv("XABI_MUTANT");
-    std::vector<char*> argv{const_cast<char*>(bin)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(bin, argv.data());
-    _exit(127);
-  }
-  close(out[1]);
-  close(err[1]);
-  HostRun r;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      kill(pid, SIGKILL);
-      break;
-    }
-    if (poll(p, 2, static_cast<int>(left.count())) <= 0) continue;
-    for (int i = 0; i < 2; ++i) {
-      if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP))) continue;
-      char buf[4096];
-      const ssize_t n = read(p[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(p[i].fd);
-        p[i].fd = -1;
-        --open_fds;
-      } else {
-        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  for (const pollfd& q : p)
-    if (q.fd >= 0) close(q.fd);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return r;
+            int timeout_ms = 20000) {
+  return xabi::test::run_process(bin, args, {{"XABI_MUTANT", mutant}}, timeout_ms);
 }
 
 nlohmann::json mutant_list() {

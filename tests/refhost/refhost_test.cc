@@ -18,74 +18,17 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.h"
+
 namespace {
 
-struct HostRun {
-  int status = -1;  // exit status, or 128 + signal
-  std::string out, err;
-};
+using xabi::test::Child;
+using HostRun = xabi::test::ChildRun;
 
-struct Child {
-  pid_t pid = -1;
-  int out = -1, err = -1;
-};
-
-Child start(const std::vector<std::string>& args) {
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return {};
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    std::vector<char*> argv{const_cast<char*>("xabi-refhost")};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(XABI_REFHOST_BIN, argv.data());
-    _exit(127);
-  }
-  close(out[1]);
-  close(err[1]);
-  return {pid, out[0], err[0]};
-}
-
-HostRun finish(Child& c, int timeout_ms = 15000) {
-  HostRun r;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  int* fds[2] = {&c.out, &c.err};
-  std::string* sinks[2] = {&r.out, &r.err};
-  while (c.out >= 0 || c.err >= 0) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) {
-      kill(c.pid, SIGKILL);
-      r.err += "[test: timed out]";
-      break;
-    }
-    pollfd p[2] = {{c.out, POLLIN, 0}, {c.err, POLLIN, 0}};
-    if (poll(p, 2, static_cast<int>(left)) <= 0) continue;
-    for (int i = 0; i < 2; ++i) {
-      if (*fds[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[4096];
-      const ssize_t n = read(*fds[i], buf, sizeof buf);
-      if (n <= 0) {
-        close(*fds[i]);
-        *fds[i] = -1;
-      } else {
-        sinks[i]->append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  for (int* fd : fds)
-    if (*fd >= 0) close(*fd);
-  int st = 0;
-  waitpid(c.pid, &st, 0);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return r;
-}
-
+Child start(const std::vector<std::string>& args) { return xabi::test::start_process(XABI_REFHOST_BIN, args); }
+HostRun finish(Child& c, int timeout_ms = 15000) { return xabi::test::finish_process(c, timeout_ms); }
 HostRun run(const std::vector<std::string>& args, int timeout_ms = 15000) {
-  Child c = start(args);
-  return finish(c, timeout_ms);
+  return xabi::test::run_process(XABI_REFHOST_BIN, args, {}, timeout_ms);
 }
 
 std::string example(const char* name) { return std::string(XABI_EXAMPLES_DIR) + "/" + name; }

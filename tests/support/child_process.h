@@ -1,0 +1,34 @@
+// Runs a program as a child for tests: stdout and stderr captured, an
+// environment override, a timeout after which it is killed, the exit status
+// (128 + N for a signal). Shared by every test that runs a host binary.
+//
+//   ChildRun r = run_process(XABI_HOST_BIN, {"run", image}, {{"XABI_MUTANT", "x"}});
+//   EXPECT_EQ(r.status, 0) << r.err;
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xabi::test {
+
+struct ChildRun {
+  int status = -1;  // exit status, or 128 + signal
+  std::string out, err;
+  bool timed_out = false;
+};
+
+struct Child {
+  int pid = -1, out_fd = -1, err_fd = -1;
+};
+
+// env: name -> value to set, or nullopt to unset.
+using EnvOverrides = std::map<std::string, std::optional<std::string>>;
+
+Child start_process(const std::string& bin, const std::vector<std::string>& args, const EnvOverrides& env = {});
+ChildRun finish_process(Child& c, int timeout_ms = 20000);
+ChildRun run_process(const std::string& bin, const std::vector<std::string>& args, const EnvOverrides& env = {},
+                     int timeout_ms = 20000);
+
+}  // namespace xabi::test
