@@ -124,10 +124,8 @@ struct Interp {
       const Operand& o = ops[i];
       const meta::ParamInfo& prm = c.params[i];
       std::string blob;
-      bool is_blob = true;
       switch (o.kind) {
         case Operand::Kind::kExpr: {
-          is_blob = false;
           uint64_t v = u(o.expr);
           args.u8(AGENT_ARG_VALUE).u64(v);
           m.model_args.push_back(Arg::num(prm.type == meta::Type::kI32 || prm.type == meta::Type::kChannel
@@ -177,7 +175,6 @@ struct Interp {
           break;
         }
       }
-      (void)is_blob;
       args.u8(AGENT_ARG_BLOB).u8(static_cast<uint8_t>(nblobs)).u32(0);
       blobs.u32(static_cast<uint32_t>(blob.size())).u8(AGENT_BLOB_DATA).raw(blob.data(), blob.size());
       m.blob_of.push_back(nblobs++);
@@ -321,7 +318,8 @@ struct Interp {
                 "every byte " + std::to_string(b), "byte at +" + std::to_string(first) + " is " + std::to_string(val), ""});
   }
 
-  // One call step, with retries; returns the final result.
+  // One call step; with `retry`, repeated (each attempt checked by the
+  // model) while the result equals the retry value. Returns the final result.
   int64_t do_call(const Step& s) {
     const meta::CallInfo& c = call_info(s.call);
     for (;;) {
@@ -337,27 +335,30 @@ struct Interp {
         return 0;
       }
       CallReply r = parse_call_reply(wait_reply(seq, action));
-      return complete(s, c, m, r, action, true);
+      check_result(s, c, m, r, action);
+      if (s.retry && Int(r.result) == eval(*s.retry)) {
+        if (Clock::now() > env.deadline) env.fail({"still " + s.retry->text + " at the case timeout: " + s.text, "progress", "none", ""});
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      }
+      return accept_result(s, c, m, r, action);
     }
   }
 
-  int64_t complete(const Step& s, const meta::CallInfo& c, Marshalled& m, const CallReply& r, const std::string& action,
-                   bool may_retry) {
+  // The model's verdict on a reply, with the blobs' real addresses as arguments.
+  void check_result(const Step& s, const meta::CallInfo& c, Marshalled& m, const CallReply& r, const std::string& action) {
     for (size_t i = 0; i < c.params.size(); ++i)
       if (m.blob_of[i] >= 0 && c.params[i].type != meta::Type::kCstr && static_cast<size_t>(m.blob_of[i]) < r.blobs.size())
         m.model_args[i] = Arg::num(r.blobs[static_cast<size_t>(m.blob_of[i])].first);
     model_check(s.call, m.model_args, static_cast<uint64_t>(r.result), tid_of(s.worker), action, show_result(c, r.result), s.worker);
-    if (may_retry && s.retry && Int(r.result) == eval(*s.retry)) return retry_again(s);
+  }
+
+  // What the case itself asks of a result the model allowed.
+  int64_t accept_result(const Step& s, const meta::CallInfo& c, const Marshalled& m, const CallReply& r, const std::string& action) {
     if (s.call == "alloc" && r.result != 0) observe_alloc(s.worker, static_cast<uint64_t>(r.result), static_cast<uint64_t>(m.model_args[0].i));
     if (!s.bind.empty()) vars[s.bind] = r.result;
     check_clauses(s, &c, r.result, &r, &m.blob_of, action);
     return r.result;
-  }
-
-  int64_t retry_again(const Step& s) {
-    if (Clock::now() > env.deadline) env.fail({"still " + s.retry->text + " at the case timeout: " + s.text, "progress", "none", ""});
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return do_call(s);
   }
 
   void await(const Step& s) {
@@ -368,12 +369,11 @@ struct Interp {
     std::string action = cs.call + " (awaited on worker " + std::to_string(s.worker) + ")";
     CallReply r = parse_call_reply(wait_reply(it->second.seq, action));
     pending.erase(it);
-    Step merged = cs;
-    merged.async = false;
+    check_result(cs, c, m, r, action);
+    Step merged = cs;  // the call, with the await step's clauses
     merged.bind = s.bind;
     merged.check = s.check;
-    merged.retry.reset();
-    complete(merged, c, m, r, action, false);
+    accept_result(merged, c, m, r, action);
   }
 
   void spawn(const Step& s) {
