@@ -1,7 +1,8 @@
-// unique_fd.h: an owned file descriptor, closed once on destruction.
+// unique_fd.h: an owned file descriptor, closed once on destruction. The one
+// copy for the whole monitor (host/, launch/, loop/ include it).
 //
 //   UniqueFd fd(::socket(...));
-//   if (!fd.valid()) return -errno;
+//   if (!fd) return -errno;      // or !fd.valid()
 //   int raw = fd.get();          // borrow
 //   int mine = fd.release();     // take ownership back
 #pragma once
@@ -26,6 +27,7 @@ class UniqueFd {
   ~UniqueFd() { reset(); }
 
   bool valid() const { return fd_ >= 0; }
+  explicit operator bool() const { return valid(); }
   int get() const { return fd_; }
   int release() { return std::exchange(fd_, -1); }
   void reset(int fd = -1) {

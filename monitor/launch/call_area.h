@@ -17,9 +17,11 @@
 #include "filter_builder.h"
 #include "host_link.h"
 #include "result.h"
-#include "unique_fd.h"
+#include "../host/unique_fd.h"
 
 namespace xabi::launch {
+
+using host::UniqueFd;  // the monitor's one owned-fd type (monitor/host/unique_fd.h)
 
 class CallArea {
  public:

@@ -21,9 +21,11 @@
 #include "exit_status.h"
 #include "launch_params.h"
 #include "result.h"
-#include "unique_fd.h"
+#include "../host/unique_fd.h"
 
 namespace xabi::launch {
+
+using host::UniqueFd;  // the monitor's one owned-fd type (monitor/host/unique_fd.h)
 
 class Picoprocess {
  public:

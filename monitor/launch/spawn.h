@@ -28,9 +28,11 @@
 #include <string>
 
 #include "result.h"
-#include "unique_fd.h"
+#include "../host/unique_fd.h"
 
 namespace xabi::launch {
+
+using host::UniqueFd;  // the monitor's one owned-fd type (monitor/host/unique_fd.h)
 
 struct SpawnRequest {
   std::string bootstrap_path;  // absolute
