@@ -6,17 +6,8 @@
 
 #include "xabi/xabi.h"
 
-static uint64_t arg_number(int i, uint64_t fallback) {
-  const uint64_t *block = xabi_args();
-  if (block[0] <= (uint64_t)i) return fallback;
-  const char *s = (const char *)(uintptr_t)block[1 + i];
-  uint64_t v = 0;
-  for (; *s >= '0' && *s <= '9'; ++s) v = v * 10 + (uint64_t)(*s - '0');
-  return v;
-}
-
 int xabi_main(void) {
-  uint64_t count = arg_number(1, (uint64_t)-1);
+  uint64_t count = xabi_sdk_arg_u64(1, (uint64_t)-1);
   static uint8_t buf[16384];
   for (uint64_t served = 0; served < count; ++served) {
     int64_t ch = xabi_sdk_accept_wait();

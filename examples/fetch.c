@@ -7,13 +7,8 @@
 
 #include "xabi/xabi.h"
 
-static const char *arg(int i) {
-  const uint64_t *block = xabi_args();
-  return block[0] > (uint64_t)i ? (const char *)(uintptr_t)block[1 + i] : 0;
-}
-
 int xabi_main(void) {
-  const char *url = arg(1), *other = arg(2);
+  const char *url = xabi_sdk_arg(1, 0), *other = xabi_sdk_arg(2, 0);
   if (!url) return 2;
   int64_t console = xabi_console();
   int64_t ch = xabi_open_url("GET", url);

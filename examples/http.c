@@ -8,15 +8,6 @@
 
 #include "xabi/xabi.h"
 
-static uint64_t arg_number(int i, uint64_t fallback) {
-  const uint64_t *block = xabi_args();
-  if (block[0] <= (uint64_t)i) return fallback;
-  const char *s = (const char *)(uintptr_t)block[1 + i];
-  uint64_t v = 0;
-  for (; *s >= '0' && *s <= '9'; ++s) v = v * 10 + (uint64_t)(*s - '0');
-  return v;
-}
-
 /* Reads until the blank line that ends the request head (bodies are ignored). */
 static int read_head(int32_t ch, char *buf, size_t cap, size_t *len) {
   *len = 0;
@@ -32,7 +23,7 @@ static int read_head(int32_t ch, char *buf, size_t cap, size_t *len) {
 }
 
 int xabi_main(void) {
-  uint64_t count = arg_number(1, (uint64_t)-1);
+  uint64_t count = xabi_sdk_arg_u64(1, (uint64_t)-1);
   static char req[8192];
   static char page[1024];
   static char head[256];

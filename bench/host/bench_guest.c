@@ -11,20 +11,12 @@
 #include "sha256.h"
 #include "xabi/xabi.h"
 
-static const char *arg(int i) {
-  const uint64_t *b = xabi_args();
-  return b[0] > (uint64_t)i ? (const char *)(uintptr_t)b[1 + i] : "";
-}
-static uint64_t num(const char *s) {
-  uint64_t v = 0;
-  for (; *s >= '0' && *s <= '9'; ++s) v = v * 10 + (uint64_t)(*s - '0');
-  return v;
-}
+static const char *arg(int i) { return xabi_sdk_arg(i, ""); }
 
 int xabi_main(void) {
   uint64_t start = xabi_time_now();
   const char *mode = arg(1);
-  uint64_t n = num(arg(2));
+  uint64_t n = xabi_sdk_parse_u64(arg(2));
   int32_t con = (int32_t)xabi_console();
   if (strcmp(mode, "spawn") == 0) {
     xabi_sdk_fprint(con, "RESULT spawn_ns %lu\n", (unsigned long)(start - n));

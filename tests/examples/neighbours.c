@@ -14,10 +14,7 @@
 
 #include "xabi/xabi.h"
 
-static const char *arg(int i) {
-  const uint64_t *b = xabi_args();
-  return b[0] > (uint64_t)i ? (const char *)(uintptr_t)b[1 + i] : "";
-}
+static const char *arg(int i) { return xabi_sdk_arg(i, ""); }
 
 /* Rewrites every call slot's length and request bytes, forever. */
 static void scribble(uint64_t unused) {
@@ -36,8 +33,7 @@ static void scribble(uint64_t unused) {
 int xabi_main(void) {
   const char *mode = arg(1);
   if (strcmp(mode, "healthy") == 0) {
-    uint64_t n = 0;
-    for (const char *s = arg(2); *s; ++s) n = n * 10 + (uint64_t)(*s - '0');
+    uint64_t n = xabi_sdk_parse_u64(arg(2));
     uint64_t worst = 0;
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t t0 = xabi_time_now();

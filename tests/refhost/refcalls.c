@@ -13,16 +13,8 @@
 
 #include "xabi/xabi.h"
 
-static const char *arg(int i) {
-  const uint64_t *block = xabi_args();
-  return block[0] > (uint64_t)i ? (const char *)(uintptr_t)block[1 + i] : "";
-}
+static const char *arg(int i) { return xabi_sdk_arg(i, ""); }
 
-static uint64_t number(const char *s) {
-  uint64_t v = 0;
-  for (; *s >= '0' && *s <= '9'; ++s) v = v * 10 + (uint64_t)(*s - '0');
-  return v;
-}
 
 #define CHECK(n, cond) \
   do {                 \
@@ -102,7 +94,7 @@ int xabi_main(void) {
   else if (!strcmp(what, "alarm")) r = alarm();
   else if (!strcmp(what, "chan")) r = chan();
   else if (!strcmp(what, "nocaps")) return nocaps();
-  else if (!strcmp(what, "exit")) xabi_exit((int32_t)number(arg(2)));
+  else if (!strcmp(what, "exit")) xabi_exit((int32_t)xabi_sdk_parse_u64(arg(2)));
   else if (!strcmp(what, "block")) {
     static uint32_t never;
     struct xabi_zutex_spec s = {(uint64_t)(uintptr_t)&never, 0, 0};

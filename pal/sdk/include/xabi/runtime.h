@@ -60,6 +60,13 @@ int64_t xabi_sdk_fprint(int32_t ch, const char *fmt, ...) XABI_SDK_PRINTF(2, 3);
 /* Blocks the calling thread until xabi_time_now() >= deadline (uses the alarm). */
 void xabi_sdk_sleep_until(uint64_t deadline_ns);
 
+/* Argument i (0 is the image name), or fallback when there are fewer. */
+const char *xabi_sdk_arg(int i, const char *fallback);
+/* The decimal number at the start of s (0 when none). */
+uint64_t xabi_sdk_parse_u64(const char *s);
+/* Argument i as a decimal number, or fallback when there are fewer. */
+uint64_t xabi_sdk_arg_u64(int i, uint64_t fallback);
+
 XABI_SDK_END_DECLS
 
 #endif
