@@ -18,6 +18,7 @@
 
 #include "agent_protocol.h"
 #include "host_process.h"
+#include "sockets.h"
 #include "xabi/xabi.h"
 
 namespace {
@@ -106,21 +107,9 @@ class Agent {
       args.insert(args.end(), guest_args.begin(), guest_args.end());
     }
     child_ = xabi::test::start_host(args);
-    for (int i = 0; i < 500 && fd_ < 0; ++i) {  // up to 10 s: sanitized builds start slowly
-      int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_un a{};
-      a.sun_family = AF_UNIX;
-      std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path_.c_str());
-      if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-        fd_ = fd;
-      } else {
-        close(fd);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    }
+    fd_ = xabi::test::connect_unix_retrying(path_);
     if (fd_ >= 0) return true;
     auto r = xabi::test::finish_host(child_, 1000);
-    child_.pid = -1;
     *why = "could not connect; xabi-host said: " + r.err + " (status " + std::to_string(r.status) + ")";
     return false;
   }
@@ -184,7 +173,6 @@ class Agent {
   xabi::test::HostRun finish(int timeout_ms = 5000) {
     if (fd_ >= 0) close_control();
     auto r = xabi::test::finish_host(child_, timeout_ms);
-    child_.pid = -1;
     return r;
   }
 

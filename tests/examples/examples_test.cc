@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "host_process.h"
+#include "sockets.h"
 
 namespace {
 
@@ -21,17 +22,7 @@ using xabi::test::run_host;
 
 std::string example(const char* name) { return std::string(XABI_EXAMPLES_DIR) + "/" + name; }
 
-int free_tcp_port() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
+using xabi::test::free_tcp_port;
 
 TEST(Examples, HelloPrintsItsGreeting) {
   auto r = run_host({"xabi-host", "run", example("hello")});
@@ -48,18 +39,7 @@ TEST(Examples, ThreadsCountTogether) {
 TEST(Examples, EchoServesAUnixSocketClient) {
   const std::string path = "/tmp/xabi-echo-" + std::to_string(getpid()) + ".sock";
   auto child = xabi::test::start_host({"xabi-host", "run", "--listen", "unix:" + path, example("echo"), "--", "1"});
-  int s = -1;
-  for (int i = 0; i < 500 && s < 0; ++i) {  // up to 10 s: sanitized builds start slowly
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
-    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) s = fd;
-    else {
-      close(fd);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
+  int s = xabi::test::connect_unix_retrying(path);
   if (s < 0) {
     auto r = xabi::test::finish_host(child, 1000);
     FAIL() << "could not connect to " << path << "; xabi-host said: " << r.err << " (status " << r.status << ")";

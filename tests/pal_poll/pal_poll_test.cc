@@ -1,94 +1,25 @@
 // xabi_poll(block = 1) with nothing ready waits in the PAL until a channel is
 // ready or the alarm fires (spec: call 18). Runs poll_guest.c as a picoprocess
 // under each real host and drives it over the host's listen socket.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "child_process.h"
+#include "sockets.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Host {
-  pid_t pid = -1;
-  std::string log;  // the host's stdout and stderr
-  Host() = default;
-  Host(const Host&) = delete;
-  Host& operator=(const Host&) = delete;
-  Host(Host&& o) noexcept : pid(std::exchange(o.pid, -1)), log(std::move(o.log)) {}
-  ~Host() {  // a failed ASSERT must not leave the host running
-    if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-};
-
-Host start(const char* bin, const std::string& sock, const std::string& log) {
-  unlink(sock.c_str());
-  Host h;
-  h.log = log;
-  h.pid = fork();
-  if (h.pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execl(bin, bin, "run", "--listen", ("unix:" + sock).c_str(), XABI_POLL_GUEST, static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return h;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Exit status, or -1 after killing it when it outlives timeout.
-int finish(Host& h, std::chrono::milliseconds timeout) {
-  const auto until = Clock::now() + timeout;
-  int st = 0;
-  while (waitpid(h.pid, &st, WNOHANG) == 0) {
-    if (Clock::now() > until) {
-      kill(h.pid, SIGKILL);
-      waitpid(h.pid, &st, 0);
-      h.pid = -1;
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  h.pid = -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-int connect_retrying(const std::string& path) {
-  for (int i = 0; i < 500; ++i) {  // up to 10 s
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
-    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
-    close(fd);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return -1;
-}
 
 // Reads into buf until it holds a '\n' or the peer closes (10 s at most);
 // returns the first line without its '\n' and leaves the rest in buf.
@@ -120,15 +51,19 @@ TEST_P(PalPoll, BlockingPollWaitsForDataAndForTheAlarm) {
   const std::string tag =
       std::to_string(getpid()) + (std::string(GetParam()) == XABI_HOST_BIN ? "-host" : "-refhost");
   const std::string sock = "/tmp/xabi-pal-poll-" + tag + ".sock";
-  Host h = start(GetParam(), sock, "/tmp/xabi-pal-poll-" + tag + ".log");
-  const int s = connect_retrying(sock);
+  unlink(sock.c_str());
+  xabi::test::Child h = xabi::test::start_process(GetParam(), {"run", "--listen", "unix:" + sock, XABI_POLL_GUEST});
+  const int s = xabi::test::connect_unix_retrying(sock);
   struct Closer {
     int fd;
     ~Closer() {
       if (fd >= 0) close(fd);
     }
   } closer{s};
-  ASSERT_GE(s, 0) << "no listen socket; host said: " << (finish(h, std::chrono::seconds(1)), slurp(h.log));
+  if (s < 0) {
+    const auto r = xabi::test::finish_process(h, 1000);
+    FAIL() << "no listen socket; host said: " << r.out << r.err;
+  }
 
   std::string buf;
   ASSERT_EQ(read_line(s, buf), "polling");
@@ -155,8 +90,8 @@ TEST_P(PalPoll, BlockingPollWaitsForDataAndForTheAlarm) {
 
   EXPECT_EQ(read_line(s, buf), "empty r=0");
   close(std::exchange(closer.fd, -1));
-  EXPECT_EQ(finish(h, std::chrono::seconds(10)), 0) << slurp(h.log);
-  unlink(h.log.c_str());
+  const auto end = xabi::test::finish_process(h, 10000);
+  EXPECT_EQ(end.status, 0) << end.out << end.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Hosts, PalPoll, ::testing::Values(XABI_HOST_BIN, XABI_REFHOST_BIN),

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "child_process.h"
+#include "sockets.h"
 
 namespace {
 
@@ -33,30 +34,8 @@ HostRun run(const std::vector<std::string>& args, int timeout_ms = 15000) {
 
 std::string example(const char* name) { return std::string(XABI_EXAMPLES_DIR) + "/" + name; }
 
-int free_tcp_port() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
-
-int connect_unix(const std::string& path) {
-  for (int i = 0; i < 500; ++i) {  // up to 10 s: sanitized builds start slowly
-    const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
-    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
-    close(fd);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return -1;
-}
+using xabi::test::free_tcp_port;
+int connect_unix(const std::string& path) { return xabi::test::connect_unix_retrying(path); }
 
 TEST(RefHost, HelloPrintsItsGreeting) {
   const HostRun r = run({"run", example("hello")});

@@ -8,8 +8,31 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <utility>
 
 namespace xabi::test {
+
+Child::Child(Child&& o) noexcept : pid(std::exchange(o.pid, -1)), out_fd(std::exchange(o.out_fd, -1)), err_fd(std::exchange(o.err_fd, -1)) {}
+
+Child& Child::operator=(Child&& o) noexcept {
+  if (this != &o) {
+    this->~Child();
+    pid = std::exchange(o.pid, -1);
+    out_fd = std::exchange(o.out_fd, -1);
+    err_fd = std::exchange(o.err_fd, -1);
+  }
+  return *this;
+}
+
+Child::~Child() {
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    pid = -1;
+  }
+  for (int* fd : {&out_fd, &err_fd})
+    if (*fd >= 0) close(std::exchange(*fd, -1));
+}
 
 Child start_process(const std::string& bin, const std::vector<std::string>& args, const EnvOverrides& env) {
   int out[2], err[2];
@@ -70,10 +93,11 @@ ChildRun finish_process(Child& c, int timeout_ms) {
       }
     }
   }
-  if (c.out_fd >= 0) close(c.out_fd);
-  if (c.err_fd >= 0) close(c.err_fd);
+  if (c.out_fd >= 0) close(std::exchange(c.out_fd, -1));
+  if (c.err_fd >= 0) close(std::exchange(c.err_fd, -1));
   int st = 0;
   waitpid(c.pid, &st, 0);
+  c.pid = -1;
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return r;
 }

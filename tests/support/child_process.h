@@ -19,8 +19,17 @@ struct ChildRun {
   bool timed_out = false;
 };
 
+// A started child; finish_process() collects it. One that is never finished
+// (a failed ASSERT) is killed and reaped when this goes out of scope.
 struct Child {
   int pid = -1, out_fd = -1, err_fd = -1;
+  Child() = default;
+  Child(int p, int out, int err) : pid(p), out_fd(out), err_fd(err) {}
+  Child(Child&& o) noexcept;
+  Child& operator=(Child&& o) noexcept;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child();
 };
 
 // env: name -> value to set, or nullopt to unset.
