@@ -80,6 +80,18 @@ std::string shell_quote(const std::string& s) {
   return o + "'";
 }
 
+// How cases run on adapter `a`: its agent image (or the default), a work
+// directory per host (and mutant) under --out.
+RunConfig run_config(const Options& o, const Adapter& a, const std::string& mutant, const std::string& dir_suffix) {
+  RunConfig cfg;
+  cfg.adapter = &a;
+  cfg.agent_image = a.agent.empty() ? o.agent : a.agent;
+  cfg.work_dir = fs::absolute(o.out).string() + "/work/" + a.name + dir_suffix;
+  cfg.seed = o.seed;
+  cfg.mutant = mutant;
+  return cfg;
+}
+
 struct HostRunConfig {
   const Adapter* adapter;
   std::string mutant;
@@ -92,12 +104,7 @@ struct HostRunConfig {
 bool run_host(const Options& o, const HostRunConfig& h, const std::vector<const Case*>& cases, const std::vector<Expectation>& xf,
               HostRun& run) {
   const Adapter& a = *h.adapter;
-  RunConfig cfg;
-  cfg.adapter = &a;
-  cfg.agent_image = a.agent.empty() ? o.agent : a.agent;
-  cfg.work_dir = fs::absolute(o.out).string() + "/work/" + a.name + (h.mutant.empty() ? "" : "-" + h.mutant);
-  cfg.seed = o.seed;
-  cfg.mutant = h.mutant;
+  const RunConfig cfg = run_config(o, a, h.mutant, h.mutant.empty() ? "" : "-" + h.mutant);
   run.set_name(a.name);
   run.set_adapter(a.path);
   for (const auto& c : a.capabilities) run.add_capabilities(c);
@@ -311,11 +318,7 @@ int run_suite(const Options& o) {
     Case smoke;
     smoke.id = "contract/smoke";
     smoke.group = "process";
-    RunConfig cfg;
-    cfg.adapter = &a;
-    cfg.agent_image = a.agent.empty() ? o.agent : a.agent;
-    cfg.work_dir = fs::absolute(o.out).string() + "/work/" + a.name + "-smoke";
-    cfg.mutant = o.mutant;
+    const RunConfig cfg = run_config(o, a, o.mutant, "-smoke");
     CaseResult r;
     execute_case(smoke, cfg, r);
     if (r.outcome() != PASS) {
