@@ -18,12 +18,14 @@
 #include "args_block.h"
 #include "bootstrap_exit.h"
 #include "call_area.h"
+#include "cgroup.h"
 #include "elf_image.h"
 #include "filter_builder.h"
 #include "host_link.h"
 #include "mutant.h"
 #include "region_base.h"
 #include "spawn.h"
+#include "xabi/xabi.h"
 
 namespace xabi::launch {
 namespace {
@@ -88,6 +90,28 @@ std::string status_field(pid_t pid, const std::string& key) {
   return {};
 }
 
+// What /proc/PID/status shows that a sealed picoprocess must not have: a
+// filter mode other than 2, privileges that can grow, any capability, uid or
+// gid 0. "" when all is as it must be.
+std::string unsealed_status(pid_t pid) {
+  std::string why;
+  auto expect = [&](const char* key, const std::string& want) {
+    const std::string got = status_field(pid, key);
+    if (got != want) why += std::string(why.empty() ? "" : ", ") + key + "=" + got;
+  };
+  expect("Seccomp", "2");
+  expect("NoNewPrivs", "1");
+  for (const char* cap : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) expect(cap, "0000000000000000");
+  for (const char* ids : {"Uid", "Gid"}) {
+    std::istringstream in(status_field(pid, ids));  // real, effective, saved, fs
+    int n = 0;
+    for (std::string id; in >> id; ++n)
+      if (id == "0") n = -100;
+    if (n != 4) why += std::string(why.empty() ? "" : ", ") + ids + "=" + status_field(pid, ids);
+  }
+  return why;
+}
+
 std::string fd_link(int fd) {
   char buf[PATH_MAX];
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
@@ -107,7 +131,6 @@ Error bootstrap_failed(const ExitStatus& s) {
   if (s.exited) {
     if (const char* name = xabi_bootstrap_exit_name(s.code)) detail += std::string(" (") + name + ")";
     if (s.code == kChildSetupFailed) detail += " (child set-up before execve failed)";
-    if (s.code == kChildExecFailed) detail += " (execve of the bootstrap failed)";
   }
   return Error{ErrorCode::kBootstrapFailed, detail};
 }
@@ -154,16 +177,32 @@ Result<Picoprocess> launch(const LaunchSpec& spec) {
   const uint64_t address_space = arena_size + XABI_LINK_AREA_SIZE + XABI_LINK_STACK_SIZE +
                                  2 * page_up(image.value().size()) +
                                  (img.span_hi - img.span_lo) + kAddressSpaceAllowance;
+  // Its cgroup: threads (a raw clone cannot pass LIMIT_THREADS), memory
+  // (everything it can touch, with room for the kernel's own per-task memory)
+  // and a CPU weight of its own. Where cgroups are unavailable, RLIMIT_NPROC
+  // still bounds its threads (spawn.h) and the arena memfd its memory.
+  PicoCgroup cgroup;
+  if (spec.use_cgroups && cgroups().any()) {
+    Result<PicoCgroup> cg = cgroups().create(
+        {.pids_max = XABI_LIMIT_THREADS, .memory_max = address_space - kAddressSpaceAllowance + kCgroupMemoryAllowance,
+         .cpu_weight = kCgroupCpuWeight});
+    if (!cg) return cg.error();
+    cgroup = std::move(cg).value();
+  }
   SpawnRequest req;
   req.bootstrap_path = spec.bootstrap_path;
   req.fds = {image_fd.value().get(), area.value().fd(), arena.value().get(), doorbell.get()};
   req.address_space = address_space;
+  req.cgroup_procs_fds = cgroup.procs_fds();
+  req.nproc = spec.use_rlimit_threads ? XABI_LIMIT_THREADS : 0;
   Result<Spawned> child = spawn_bootstrap(req);
   if (!child) return child.error();
   area.value().close_fd();  // the mapping stays; the child has its own fd
-  return Picoprocess(child.value().pid, std::move(child.value().pidfd), std::move(doorbell),
-                     std::move(arena).value(), std::move(area).value(), base.value(), arena_size,
-                     spec.mode, child.value().namespaces);
+  Picoprocess p(child.value().pid, std::move(child.value().pidfd), std::move(doorbell),
+                std::move(arena).value(), std::move(area).value(), base.value(), arena_size,
+                spec.mode, child.value().namespaces);
+  p.set_identity(child.value().uid, child.value().own_uid, std::move(cgroup));
+  return p;
 }
 
 Status await_sealed(Picoprocess& p, std::chrono::milliseconds timeout) {
@@ -204,11 +243,8 @@ Status await_sealed(Picoprocess& p, std::chrono::milliseconds timeout) {
   if (!listener) return abandon(p, system_error(ErrorCode::kSealBroken, "pidfd_getfd(listener)"));
   if (const std::string link = fd_link(listener.get()); link != "anon_inode:seccomp notify")
     return abandon(p, Error{ErrorCode::kSealBroken, "listener fd is \"" + link + "\""});
-  const std::string seccomp = status_field(p.pid(), "Seccomp");
-  const std::string nnp = status_field(p.pid(), "NoNewPrivs");
-  if (seccomp != "2" || nnp != "1")
-    return abandon(p, Error{ErrorCode::kSealBroken,
-                            "/proc status says Seccomp=" + seccomp + " NoNewPrivs=" + nnp});
+  if (std::string why = unsealed_status(p.pid()); !why.empty())
+    return abandon(p, Error{ErrorCode::kSealBroken, "/proc/" + std::to_string(p.pid()) + "/status says " + why});
   p.set_sealed(std::move(listener));
   // Shared futex (no FUTEX_PRIVATE_FLAG): the bootstrap waits on its own
   // mapping of the same memfd page.

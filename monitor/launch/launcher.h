@@ -12,8 +12,8 @@
 // bootstrap a sealed copy of exactly those bytes, builds the filter for a
 // random region, writes the call area, and spawns (spawn.h). await_sealed()
 // waits for the doorbell, takes the seccomp listener with pidfd_getfd,
-// confirms it is one and that /proc/PID/status says Seccomp 2 and NoNewPrivs 1,
-// and only then lets the guest start (go = 1 + FUTEX_WAKE). On any failure
+// confirms it is one and that /proc/PID/status says Seccomp 2, NoNewPrivs 1,
+// every capability set empty and no uid or gid 0, and only then lets the guest start (go = 1 + FUTEX_WAKE). On any failure
 // after spawning, the child is killed and reaped.
 #pragma once
 
@@ -34,11 +34,23 @@ struct LaunchSpec {
   uint64_t memory_quota = 0;      // bytes of arena; rounded up to pages
   std::string bootstrap_path;     // absolute path of xabi-bootstrap
   Mode mode = Mode::kKill;
+  // Put it in a cgroup of its own where cgroups() can (tests turn this off to
+  // check the rlimit fallback).
+  bool use_cgroups = true;
+  // Bound its threads by RLIMIT_NPROC as well, where its uid is its own (tests
+  // turn this off to see the pids cgroup refuse on its own).
+  bool use_rlimit_threads = true;
 };
 
 // Address space the bootstrap may need beyond the arena and the image (its own
 // static binary, the call area, the stack, the vDSO, glibc's start-up heap).
 inline constexpr uint64_t kAddressSpaceAllowance = 256ull << 20;
+// What its memory cgroup allows beyond the arena, image, stack and call area:
+// the bootstrap's own pages, page tables, kernel stacks of LIMIT_THREADS threads.
+inline constexpr uint64_t kCgroupMemoryAllowance = 64ull << 20;
+// Every picoprocess's CPU weight (cgroup v2 scale, 100 = default): equal
+// among picoprocesses; the monitor competes with their whole subtree.
+inline constexpr uint64_t kCgroupCpuWeight = 100;
 
 Result<Picoprocess> launch(const LaunchSpec& spec);
 

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "call_area.h"
+#include "cgroup.h"
 #include "exit_status.h"
 #include "launch_params.h"
 #include "result.h"
@@ -56,6 +57,18 @@ class Picoprocess {
   // Blocks until the picoprocess ends, reaps it and remembers how.
   Result<ExitStatus> wait();
 
+  // The uid/gid it runs as (as the monitor sees it) and whether it is its own.
+  uint32_t uid() const { return uid_; }
+  bool own_uid() const { return own_uid_; }
+  // Its cgroup (empty where cgroups are unavailable); removed with it.
+  const PicoCgroup& cgroup() const { return cgroup_; }
+
+  // For launch.
+  void set_identity(uint32_t uid, bool own_uid, PicoCgroup cgroup) {
+    uid_ = uid;
+    own_uid_ = own_uid;
+    cgroup_ = std::move(cgroup);
+  }
   // For await_sealed.
   void set_sealed(UniqueFd listener) {
     listener_ = std::move(listener);
@@ -63,12 +76,15 @@ class Picoprocess {
   }
 
  private:
+  PicoCgroup cgroup_;  // first member: removed last, after the process is reaped
   pid_t pid_ = -1;
   UniqueFd pidfd_, doorbell_, arena_, listener_;
   CallArea area_;
   uint64_t region_base_ = 0, arena_size_ = 0;
   Mode mode_ = Mode::kKill;
   int namespaces_ = 0;
+  uint32_t uid_ = 0;
+  bool own_uid_ = false;
   State state_ = State::kLaunched;
   std::optional<ExitStatus> exit_;
 };

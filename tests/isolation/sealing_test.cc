@@ -80,11 +80,16 @@ TEST(Sealing, BootstrapThatCannotStartIsReported) {
   LaunchSpec spec = Spec(GUEST_HOSTILE_PATH, {}, Mode::kKill);
   spec.bootstrap_path = "/nonexistent/xabi-bootstrap";
   Result<Picoprocess> p = launch(spec);
-  ASSERT_TRUE(p) << describe(p.error());
-  Status s = await_sealed(p.value(), std::chrono::seconds(5));
-  ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, ErrorCode::kBootstrapFailed);
-  EXPECT_NE(s.error().detail.find("execve"), std::string::npos) << s.error().detail;
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, ErrorCode::kSpawnFailed);
+  EXPECT_NE(p.error().detail.find("/nonexistent/xabi-bootstrap"), std::string::npos) << p.error().detail;
+  // A file that exists but cannot be executed: the child's execveat fails and
+  // the launcher names that step.
+  spec.bootstrap_path = "/proc/self/status";
+  p = launch(spec);
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, ErrorCode::kSpawnFailed);
+  EXPECT_NE(p.error().detail.find("execveat"), std::string::npos) << p.error().detail;
 }
 
 TEST(Sealing, NeverSealingIsATimeoutAndTheChildIsKilled) {
