@@ -128,6 +128,17 @@ struct Interp {
         case Operand::Kind::kExpr: {
           uint64_t v = u(o.expr);
           args.u8(AGENT_ARG_VALUE).u64(v);
+          if (prm.type == meta::Type::kCstr) {
+            // A string by address: the model can judge it only where the spec
+            // says no guest memory is (the first page, ADDR_LIMIT and up).
+            if (v >= static_cast<uint64_t>(*meta::find_constant("PAGE")) && v < static_cast<uint64_t>(*meta::find_constant("ADDR_LIMIT")))
+              env.fail({"a string argument given as an address must be outside guest memory (below PAGE or from ADDR_LIMIT up)",
+                        "", o.source, ""});
+            m.model_args.push_back(Arg::str_at(Int(v)));
+            m.blob_of.push_back(-1);
+            m.shown.push_back(std::string(prm.name) + "=@" + o.source);
+            continue;
+          }
           m.model_args.push_back(Arg::num(prm.type == meta::Type::kI32 || prm.type == meta::Type::kChannel
                                               ? Int(static_cast<int32_t>(v))
                                           : prm.type == meta::Type::kU32 ? Int(static_cast<uint32_t>(v))

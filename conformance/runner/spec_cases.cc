@@ -19,6 +19,7 @@ struct Fixture {
 struct Value {
   std::string label, token;
   bool quick;
+  std::vector<std::string> setup = {};  // steps the value needs first
 };
 
 std::string num(uint64_t v) { return std::to_string(v); }
@@ -32,10 +33,29 @@ std::vector<Value> boundaries(const meta::ParamInfo& p, const std::string& dflt)
     v.push_back({"empty", "\"\"", false});
     v.push_back({"max_len", "\"" + std::string(p.max_len, 'A') + "\"", false});
     v.push_back({"over_max_len", "\"" + std::string(p.max_len + 1, 'A') + "\"", true});
+    // Strings by address: never guest memory by the spec's own criteria (E_FAULT).
+    v.push_back({"null", "0", true});
+    v.push_back({"in_null_page", "4095", false});
+    v.push_back({"kernel_half", "ADDR_LIMIT", false});
     return v;
   }
   if (p.type == T::kPtr && (p.len_param >= 0 || p.count_param >= 0)) {
+    // The EFAULT discipline (spec: E_FAULT), for every buffer and array: the
+    // model knows which of these must fault (NULL page, beyond ADDR_LIMIT,
+    // wrapping, partly memory from xabi_alloc) and which may (outside memory
+    // from xabi_alloc, where only the host knows its static memory).
+    const std::vector<std::string> page = {"call alloc PAGE -> $fault_page expect != 0"};
+    const std::vector<std::string> freed = {"call alloc PAGE -> $fault_page expect != 0",
+                                            "call free $fault_page PAGE expect == 0"};
     v.push_back({"null", "0", true});
+    v.push_back({"in_null_page", "4094", false});
+    v.push_back({"unmapped", "65536", true});
+    v.push_back({"freed", "$fault_page", true, freed});
+    v.push_back({"runs_past_allocation", "$fault_page+PAGE-2", true, page});
+    v.push_back({"starts_before_allocation", "$fault_page-2", false, page});
+    v.push_back({"kernel_half", "ADDR_LIMIT-2", false});
+    v.push_back({"wraps_around", "18446744073709551614", false});
+    if (p.dir != meta::Dir::kIn) v.push_back({"read_only", "$alarms", true});
     return v;
   }
   if (p.type == T::kPtr) {
@@ -138,7 +158,8 @@ bool spec_cases(const std::string& fixtures_path, std::vector<Case>& out, std::v
       if (!f.defaults.count(std::string(p.name)))
         errors.push_back(fixtures_path + ":" + std::to_string(f.line) + ": fixture " + name + " lacks a default for " + std::string(p.name));
     if (!errors.empty()) continue;
-    auto emit = [&](const std::string& id, const std::map<std::string, std::string>& vals, bool quick) {
+    auto emit = [&](const std::string& id, const std::map<std::string, std::string>& vals, bool quick,
+                    const std::vector<std::string>& extra_setup = {}) {
       text << "case spec/" << name << "/" << id << "\n  group " << c.group << "\n  about " << name << "\n";
       if (!f.needs.empty()) {
         text << "  needs";
@@ -148,6 +169,7 @@ bool spec_cases(const std::string& fixtures_path, std::vector<Case>& out, std::v
       if (quick) text << "  quick\n";
       if (f.worker) text << "  spawn " << f.worker << "\n";
       for (const auto& s : f.setup) text << "  " << s << "\n";
+      for (const auto& s : extra_setup) text << "  " << s << "\n";
       text << "  " << (f.worker ? "on " + std::to_string(f.worker) + " " : "") << "call " << name;
       for (const auto& p : c.params) text << " " << vals.at(std::string(p.name));
       text << "\nend\n";
@@ -175,7 +197,7 @@ bool spec_cases(const std::string& fixtures_path, std::vector<Case>& out, std::v
             vals[qn] = n ? base[qn] + "*" + num(n) : base[qn];
           }
         }
-        emit(std::string(p.name) + "=" + v.label, vals, v.quick);
+        emit(std::string(p.name) + "=" + v.label, vals, v.quick, v.setup);
       }
     }
   }

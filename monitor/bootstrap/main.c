@@ -12,11 +12,13 @@
  * Exit status if it gives up before sealing: an XABI_BOOTSTRAP_ code
  * (bootstrap_exit.h); there is no stderr to write to. Statically linked, so no
  * dynamic loader state exists in the picoprocess. */
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bootstrap_exit.h"
 #include "elf_image.h"
 #include "enter_guest.h"
+#include "guest_memory.h"
 #include "guest_stack.h"
 #include "host_link.h"
 #include "image_file.h"
@@ -32,6 +34,31 @@
 /* The guest reads it through the pointer it is handed; in the bootstrap's own
  * .bss, outside the region, like the PAL code it points to. */
 static struct xabi_dispatch g_table;
+
+/* What the guest may pass to the ABI as its memory (guest_memory.h): the
+ * image's segments with their permissions, the initial stack, the read-only
+ * alarms and argument blocks; the arena's pages as the host hands them out. */
+static int describe_guest_memory(const struct elf_image *img, uint64_t load_base, uint64_t stack_top,
+                                 const struct link_layout *lay) {
+  struct xabi_pal_static_area areas[XABI_PAL_MAX_STATIC_AREAS];
+  unsigned n = 0;
+  const uint64_t bias = load_base - img->span_lo;
+  for (size_t i = 0; i < img->n_segments && n + 2 < XABI_PAL_MAX_STATIC_AREAS; ++i) {
+    const struct elf_image_segment *sg = &img->segments[i];
+    const uint64_t lo = (sg->vaddr + bias) & ~(uint64_t)(ELF_IMAGE_PAGE_SIZE - 1);
+    const uint64_t hi = (sg->vaddr + bias + sg->memsz + ELF_IMAGE_PAGE_SIZE - 1) & ~(uint64_t)(ELF_IMAGE_PAGE_SIZE - 1);
+    areas[n++] = (struct xabi_pal_static_area){lo, hi, (sg->flags & ELF_SEG_W) != 0};
+  }
+  areas[n++] = (struct xabi_pal_static_area){stack_top - XABI_LINK_STACK_SIZE, stack_top, 1};
+  const uint64_t ro = lay->region_base + XABI_LINK_RO_OFFSET;
+  areas[n++] = (struct xabi_pal_static_area){ro, ro + sizeof(struct xabi_link_ro), 0};
+  /* One bit per arena page, zero (nothing allocated yet); untouched pages cost nothing. */
+  const uint64_t bytes = (lay->arena_size / ELF_IMAGE_PAGE_SIZE + 63) / 64 * 8;
+  void *bitmap = mmap(NULL, bytes ? bytes : 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (bitmap == MAP_FAILED)
+    return -1;
+  return xabi_pal_linux_memory_init(lay->region_base + XABI_LINK_ARENA_OFFSET, lay->arena_size, bitmap, areas, n);
+}
 
 /* Everything before sealing; returns the guest entry and stack or an exit code. */
 static int prepare(uintptr_t *entry, void **stack_top, struct link_layout *lay) {
@@ -57,6 +84,8 @@ static int prepare(uintptr_t *entry, void **stack_top, struct link_layout *lay) 
   if (guest_stack_map(lay->region_base + XABI_LINK_STACK_OFFSET, XABI_LINK_STACK_SIZE,
                       stack_top) != 0)
     return XABI_BOOTSTRAP_MAP_STACK;
+  if (describe_guest_memory(&img, lay->region_base + XABI_LINK_IMAGE_OFFSET, (uint64_t)(uintptr_t)*stack_top, lay) != 0)
+    return XABI_BOOTSTRAP_GUEST_MEMORY;
   return 0;
 }
 
@@ -75,6 +104,8 @@ int main(int argc, char **argv, char **envp) {
   /* HOST calls travel through the call area's slots (pal/linux/transport.c). */
   xabi_pal_transport_init((void *)(uintptr_t)lay.region_base);
   xabi_pal_fill_dispatch(&g_table);
+  g_table.alloc = xabi_pal_linux_alloc; /* the host's answer, plus the map of guest memory */
+  g_table.free = xabi_pal_linux_free;
   struct xabi_link_header *header = xabi_pal_linux_header();
   if ((status = seal_install(header)) != 0)
     return status;

@@ -7,6 +7,8 @@
 int64_t xabi_pal_impl_random(void *buf, uint64_t len) {
   if (len > XABI_LIMIT_RANDOM)
     return XABI_E_INVAL;
+  if (len > 0 && !xabi_pal_accessible(buf, len, 1)) /* before a byte is written */
+    return XABI_E_FAULT;
   uint64_t done = 0;
   while (done < len) {
     long r = xabi_raw_syscall3(XABI_NR_GETRANDOM, (long)((uintptr_t)buf + done), (long)(len - done),

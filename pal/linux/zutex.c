@@ -36,6 +36,8 @@ static int64_t map_errno(long r) {
 int64_t xabi_pal_impl_zutex_wait(const struct xabi_zutex_spec *specs, uint32_t n) {
   if (n == 0 || n > XABI_LIMIT_ZUTEX_SPECS)
     return XABI_E_INVAL;
+  if (!xabi_pal_accessible(specs, (uint64_t)n * sizeof *specs, 0))
+    return XABI_E_FAULT;
   /* Copy once: the guest may change specs while we decide. */
   struct xabi_futex_waitv w[XABI_LIMIT_ZUTEX_SPECS];
   for (uint32_t i = 0; i < n; ++i) {
@@ -72,6 +74,9 @@ int64_t xabi_pal_impl_zutex_wake(void *word, uint32_t expect, uint32_t n_wake,
   if (w % 4 != 0 || n_wake > XABI_ZUTEX_COUNT_MAX || n_requeue > XABI_ZUTEX_COUNT_MAX ||
       (n_requeue > 0 && rq % 4 != 0))
     return XABI_E_INVAL;
+  if (w < XABI_PAGE || w + 4 > XABI_ADDR_LIMIT ||
+      (n_requeue > 0 && (rq < XABI_PAGE || rq + 4 > XABI_ADDR_LIMIT)))
+    return XABI_E_FAULT; /* never guest memory (the spec's fault rule) */
   if (n_requeue == 0)
     rq = w; /* ignored by the ABI; the filter still wants it in the region */
   if (!xabi_pal_linux_in_region(w, 4) || !xabi_pal_linux_in_region(rq, 4))

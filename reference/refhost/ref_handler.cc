@@ -33,8 +33,12 @@ xabi::ref::ModelConfig model_config(const HandlerConfig& c) {
   return m;
 }
 
-// Pointer arguments the model never looks at (buffers the dispatch copied).
-Arg no_ptr() { return Arg::num(0); }
+// Pointer arguments of buffers the dispatch copied. The host never sees the
+// guest's address (the PAL checked it and answered E_FAULT itself when it was
+// not guest memory), so the model is shown one that is neither "never guest
+// memory" nor memory from xabi_alloc: the first page above the NULL page,
+// which no arena reaches.
+Arg no_ptr() { return Arg::num(XABI_PAGE); }
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "abi.h"
+#include "emit.h"  // struct_size, for sizeof()
 
 namespace xabi::gen {
 namespace {
@@ -77,7 +78,8 @@ bool is_upper(const std::string& s) {
 
 const std::set<std::string>& reserved_names() {
   static const std::set<std::string> r = {"result", "caller", "true", "false", "otherwise", "cap", "round_up",
-                                          "strlen", "http_method_ok", "http_url_ok", "same_origin", "min", "max"};
+                                          "strlen", "http_method_ok", "http_url_ok", "same_origin", "min", "max",
+                                          "readable", "sizeof"};
   return r;
 }
 
@@ -359,6 +361,11 @@ class Checker {
       }
       if (p.align() && (!ptr || (p.align() & (p.align() - 1))))
         d_.error(pl.at(p, "align"), what + ": align is for pointers and must be a power of two");
+      // The EFAULT discipline: memory the call reads or writes may not be
+      // guest memory, and the call must be able to say so.
+      if (p.dir() != spec::DIRECTION_UNSPECIFIED &&
+          std::find(c.errors().begin(), c.errors().end(), "E_FAULT") == c.errors().end())
+        d_.error(loc, what + " is memory the call reads or writes, so " + who + " must list E_FAULT among its errors");
     }
   }
 
@@ -485,7 +492,7 @@ class Checker {
   // the first problem in this expression.
   bool type(Expr& e, const Scope& s) {
     for (auto& a : e.args)
-      if (e.kind != Expr::Kind::kCall || e.name != "cap")
+      if (e.kind != Expr::Kind::kCall || (e.name != "cap" && e.name != "sizeof"))
         if (!type(*a, s)) return false;
     switch (e.kind) {
       case Expr::Kind::kInt: e.type = ValueType::kInt; return true;
@@ -621,6 +628,22 @@ class Checker {
       e.type = ValueType::kBool;
       return true;
     }
+    if (e.name == "sizeof") {
+      // sizeof(STRUCT): the struct's size in bytes, folded to a literal here
+      // so every emitter sees a plain integer.
+      if (!arity(1)) return false;
+      const Expr& a = *e.args[0];
+      const spec::Struct* st = a.kind == Expr::Kind::kName ? abi_.find_struct(a.name) : nullptr;
+      if (!st) {
+        err(s, e, "sizeof() names an undeclared struct '" + (a.kind == Expr::Kind::kName ? a.name : to_string(a)) + "'");
+        return false;
+      }
+      e.kind = Expr::Kind::kInt;
+      e.value = static_cast<__int128>(struct_size(*st));
+      e.args.clear();
+      e.type = ValueType::kInt;
+      return true;
+    }
     if (e.name == "round_up") {
       if (!arity(2) || !arg_is(0, ValueType::kInt) || !arg_is(1, ValueType::kInt)) return false;
       __int128 v = is_const(*e.args[1]) ? const_value(*e.args[1]) : 0;
@@ -636,7 +659,8 @@ class Checker {
       e.type = ValueType::kInt;
       return true;
     }
-    if (e.name == "strlen" || e.name == "http_method_ok" || e.name == "http_url_ok" || e.name == "same_origin") {
+    if (e.name == "strlen" || e.name == "http_method_ok" || e.name == "http_url_ok" || e.name == "same_origin" ||
+        e.name == "readable") {
       if (!arity(1) || !arg_is(0, ValueType::kStr)) return false;
       e.type = e.name == "strlen" ? ValueType::kInt : ValueType::kBool;
       return true;

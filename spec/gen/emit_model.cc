@@ -44,6 +44,7 @@ std::string cxx(const Expr& e) {
       if (e.name == "cap") return "env.caps." + e.args[0]->name;
       if (e.name == "same_origin") return "same_origin(" + a(0) + ", env.origin)";
       if (e.name == "strlen") return "str_len(" + a(0) + ")";
+      if (e.name == "readable") return "(!a[" + std::to_string(e.args[0]->index) + "].unreadable)";
       if (e.name == "min" || e.name == "max") return "std::" + e.name + "<Int>(" + a(0) + ", " + a(1) + ")";
       {
         std::string s = e.name + "(";

@@ -71,6 +71,16 @@ int64_t xabi_pal_frame_begin(struct xabi_pal_frame *f);
 int64_t xabi_pal_frame_call(struct xabi_pal_frame *f, size_t req_len);
 void xabi_pal_frame_end(struct xabi_pal_frame *f);
 
+/* ---- provided by the PAL: what is guest memory (hand-written) */
+
+/* 1 when every byte of [p, p+len) is guest memory (writable too when write is
+ * non-zero), 0 otherwise; len >= 1. A stub answers XABI_E_FAULT for a buffer
+ * that is not, before it touches a byte of it. */
+int xabi_pal_accessible(const void *p, uint64_t len, int write);
+/* 1 when s is readable guest memory up to its NUL or max bytes, whichever
+ * comes first; 0 otherwise (NULL included). */
+int xabi_pal_string_accessible(const char *s, uint64_t max);
+
 /* ---- PAL-served calls (hand-written) */
 
 )";
@@ -171,6 +181,26 @@ std::string emit_pal_stubs_c(const Abi& abi) {
     WireLayout w = wire_layout(abi, *ci);
     const std::string n = c.name();
     o << signature(abi, c, "xabi_pal_host_" + n) << " {\n";
+    // The EFAULT discipline: memory the call reads or writes is checked before
+    // anything else (the spec's rules give E_FAULT precedence), and only when
+    // its length is within bounds (else the host answers E_INVAL).
+    const std::string fault_ret = c.result() == spec::PTR ? "(void *)0" : "XABI_E_FAULT";
+    for (const auto& p : c.params()) {
+      if (p.dir() == spec::DIRECTION_UNSPECIFIED) continue;
+      if (p.type() == spec::CSTR) {
+        o << "  if (!xabi_pal_string_accessible(" << p.name() << ", " << p.max_len() + 1 << "u)) return " << fault_ret << ";\n";
+        continue;
+      }
+      const bool array = !p.elem().empty();
+      const std::string bound = array ? p.count() : p.len();
+      uint64_t max_count = 0, elem = 1;
+      for (const auto& q : c.params())
+        if (q.name() == bound) max_count = array ? q.range().max() : p.max_len();
+      if (array) elem = struct_size(*abi.find_struct(p.elem()));
+      o << "  if ((uint64_t)" << bound << " > 0 && (uint64_t)" << bound << " <= " << max_count << "u && !xabi_pal_accessible("
+        << p.name() << ", (uint64_t)" << bound << " * " << elem << "u, " << (p.dir() == spec::IN ? 0 : 1) << ")) return "
+        << fault_ret << ";\n";
+    }
     o << "  struct xabi_pal_frame _f;\n";
     o << "  int64_t _rc = xabi_pal_frame_begin(&_f);\n";
     o << "  if (_rc < 0) return " << (c.result() == spec::PTR ? "(void *)0" : "_rc") << ";\n";
@@ -184,8 +214,8 @@ std::string emit_pal_stubs_c(const Abi& abi) {
       const auto& p = c.params(pl.param);
       if (pl.is_string) {
         o << "  _q." << p.name() << " = (const uint8_t *)" << p.name() << ";\n";
-        o << "  _q." << p.name() << "_len = " << p.name() << " ? xabi_wire_strnlen(" << p.name() << ", " << pl.max_bytes
-          << "u) : 0u; /* NULL is the empty string */\n";
+        o << "  _q." << p.name() << "_len = xabi_wire_strnlen(" << p.name() << ", " << pl.max_bytes
+          << "u); /* readable: checked above */\n";
       } else {
         std::string bound = c.params(pl.bound_param).name();
         uint64_t max_count = pl.max_bytes / pl.elem_size;

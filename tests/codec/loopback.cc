@@ -48,3 +48,4 @@ extern "C" int64_t xabi_pal_frame_call(struct xabi_pal_frame* f, size_t req_len)
 
 extern "C" void xabi_pal_frame_end(struct xabi_pal_frame*) {}
 
+

@@ -129,6 +129,11 @@ bool parse_step(const std::string& text, Int i, Step* st, std::string* error) {
         std::string sv;
         if (!c.string_value(&sv)) return *error = c.error, false;
         st->args.push_back(ref::Arg::str(sv));
+      } else if (c.pos < text.size() && text[c.pos] == '@') {  // an unreadable string at this address
+        ++c.pos;
+        Int v;
+        if (!c.sum(i, &v)) return *error = c.error, false;
+        st->args.push_back(ref::Arg::str_at(v));
       } else {
         Int v;
         if (!c.sum(i, &v)) return *error = c.error, false;

@@ -11,6 +11,7 @@ namespace {
 [[maybe_unused]] constexpr Int K_LIMIT_IO = Int(64ull);
 [[maybe_unused]] constexpr Int K_E_INVAL = Int(-1);
 [[maybe_unused]] constexpr Int K_E_NOT_MAPPED = Int(-2);
+[[maybe_unused]] constexpr Int K_E_FAULT = Int(-3);
 
 RuleResult check_take(State& st, const RuleEnv& env, const Args& a, Int result) {
   (void)st;
@@ -93,16 +94,32 @@ RuleResult check_send(State& st, const RuleEnv& env, const Args& a, Int result) 
   const Int p_n = a[4].i;
   (void)p_n;
   RuleResult out;
-  const bool g_bad = (((p_len > K_LIMIT_IO) || (str_len(p_peer) > Int(8ull))) || (!env.caps.net));
-  out.guards_true |= g_bad ? 1u : 0u;
-  const bool g_ok = !(g_bad);
-  out.guards_true |= g_ok ? 2u : 0u;
+  const bool g_fault = ((!(!a[0].unreadable)) || (((p_len > Int(0ull)) && (p_len <= K_LIMIT_IO)) && ((p_data + p_len) > (Int(65536ull) * Int(16ull)))));
+  out.guards_true |= g_fault ? 1u : 0u;
+  const bool g_bad = ((!g_fault) && (((p_len > K_LIMIT_IO) || (str_len(p_peer) > Int(8ull))) || (!env.caps.net)));
+  out.guards_true |= g_bad ? 2u : 0u;
+  const bool g_ok = !(g_fault || g_bad);
+  out.guards_true |= g_ok ? 4u : 0u;
   if (__builtin_popcount(out.guards_true) != 1) {
     out.kind = RuleResult::Kind::kGuards;
     return out;
   }
-  if (g_bad) {  // rule bad
+  if (g_fault) {  // rule fault
     out.rule = 0;
+    do {  // outcome fault
+      if (!(result == K_E_FAULT)) {
+        out.failed_conjunct[0] = 0;
+        break;
+      }
+      out.kind = RuleResult::Kind::kAccepted;
+      out.outcome = 0;
+      return out;
+    } while (false);
+    out.kind = RuleResult::Kind::kRejected;
+    return out;
+  }
+  if (g_bad) {  // rule bad
+    out.rule = 1;
     do {  // outcome inval
       if (!(result == K_E_INVAL)) {
         out.failed_conjunct[0] = 0;
@@ -116,7 +133,7 @@ RuleResult check_send(State& st, const RuleEnv& env, const Args& a, Int result) 
     return out;
   }
   if (g_ok) {  // rule ok
-    out.rule = 1;
+    out.rule = 2;
     do {  // outcome sent
       if (!(result >= Int(0ull))) {
         out.failed_conjunct[0] = 0;

@@ -24,6 +24,9 @@ void * xabi_pal_host_take(uint64_t len) {
 }
 
 int64_t xabi_pal_host_send(const char *peer, const void *data, uint64_t len, struct xabi_pair *pairs, uint32_t n) {
+  if (!xabi_pal_string_accessible(peer, 9u)) return XABI_E_FAULT;
+  if ((uint64_t)len > 0 && (uint64_t)len <= 64u && !xabi_pal_accessible(data, (uint64_t)len * 1u, 0)) return XABI_E_FAULT;
+  if ((uint64_t)n > 0 && (uint64_t)n <= 4u && !xabi_pal_accessible(pairs, (uint64_t)n * 16u, 1)) return XABI_E_FAULT;
   struct xabi_pal_frame _f;
   int64_t _rc = xabi_pal_frame_begin(&_f);
   if (_rc < 0) return _rc;
@@ -32,7 +35,7 @@ int64_t xabi_pal_host_send(const char *peer, const void *data, uint64_t len, str
   _q.len = len;
   _q.n = n;
   _q.peer = (const uint8_t *)peer;
-  _q.peer_len = peer ? xabi_wire_strnlen(peer, 9u) : 0u; /* NULL is the empty string */
+  _q.peer_len = xabi_wire_strnlen(peer, 9u); /* readable: checked above */
   if ((uint64_t)len <= 64u) {
     _q.data = (const uint8_t *)data;
     _q.data_len = (uint32_t)((uint64_t)len * 1u);

@@ -25,6 +25,16 @@ int64_t xabi_pal_frame_begin(struct xabi_pal_frame *f);
 int64_t xabi_pal_frame_call(struct xabi_pal_frame *f, size_t req_len);
 void xabi_pal_frame_end(struct xabi_pal_frame *f);
 
+/* ---- provided by the PAL: what is guest memory (hand-written) */
+
+/* 1 when every byte of [p, p+len) is guest memory (writable too when write is
+ * non-zero), 0 otherwise; len >= 1. A stub answers XABI_E_FAULT for a buffer
+ * that is not, before it touches a byte of it. */
+int xabi_pal_accessible(const void *p, uint64_t len, int write);
+/* 1 when s is readable guest memory up to its NUL or max bytes, whichever
+ * comes first; 0 otherwise (NULL included). */
+int xabi_pal_string_accessible(const char *s, uint64_t max);
+
 /* ---- PAL-served calls (hand-written) */
 
 uint64_t xabi_pal_impl_now(void);

@@ -46,6 +46,8 @@ extern "C" {
 #define XABI_E_INVAL (-1)
 // Not allocated.
 #define XABI_E_NOT_MAPPED (-2)
+// Not guest memory.
+#define XABI_E_FAULT (-3)
 
 /* ---- types */
 
@@ -106,7 +108,7 @@ static inline void * xabi_take(uint64_t len) {
  *   len: How many.
  *   pairs: Pairs.
  *   n: Pair count.
- * Errors: XABI_E_INVAL.
+ * Errors: XABI_E_INVAL, XABI_E_FAULT.
  * Why: Shapes: string, buffer, array.
  */
 static inline int64_t xabi_send(const char *peer, const void *data, uint64_t len, struct xabi_pair *pairs, uint32_t n) {
