@@ -23,7 +23,12 @@ bool http_method_ok(const std::string& m) {
   return m == "GET" || m == "HEAD" || m == "POST" || m == "PUT" || m == "DELETE";
 }
 
-std::optional<HttpUrl> parse_http_url(const std::string& url) {
+std::optional<HttpUrl> parse_http_url(const std::string& whole) {
+  // The fragment: visible ASCII after the first '#', dropped (never sent).
+  const size_t hash = whole.find('#');
+  for (size_t i = hash == std::string::npos ? whole.size() : hash + 1; i < whole.size(); ++i)
+    if (static_cast<unsigned char>(whole[i]) <= 0x20 || static_cast<unsigned char>(whole[i]) >= 0x7f) return std::nullopt;
+  const std::string url = whole.substr(0, hash);
   const std::string scheme = "http://";
   if (url.size() < scheme.size()) return std::nullopt;
   for (size_t i = 0; i < scheme.size(); ++i)
@@ -63,7 +68,7 @@ std::optional<HttpUrl> parse_http_url(const std::string& url) {
   if (url[pos] != '/') return std::nullopt;
   for (size_t i = pos; i < url.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(url[i]);
-    if (c <= 0x20 || c >= 0x7f || c == '#') return std::nullopt;
+    if (c <= 0x20 || c >= 0x7f) return std::nullopt;
   }
   u.path = url.substr(pos);
   return u;

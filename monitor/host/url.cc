@@ -11,6 +11,12 @@ bool is_xdigit(char c) { return is_digit(c) || (lower(c) >= 'a' && lower(c) <= '
 }  // namespace
 
 std::optional<HttpUrl> parse_http_url(std::string_view url) {
+  // A fragment is the browser's own: dropped, never sent (WHATWG URL, fetch).
+  if (const size_t hash = url.find('#'); hash != std::string_view::npos) {
+    for (size_t i = hash + 1; i < url.size(); ++i)
+      if (static_cast<unsigned char>(url[i]) <= 0x20 || static_cast<unsigned char>(url[i]) >= 0x7f) return std::nullopt;
+    url = url.substr(0, hash);
+  }
   constexpr std::string_view kScheme = "http://";
   if (url.size() < kScheme.size()) return std::nullopt;
   for (size_t i = 0; i < kScheme.size(); ++i)
@@ -47,7 +53,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
   if (url[pos] != '/') return std::nullopt;
   for (size_t i = pos; i < url.size(); ++i) {
     const auto c = static_cast<unsigned char>(url[i]);
-    if (c <= 0x20 || c >= 0x7f || c == '#') return std::nullopt;
+    if (c <= 0x20 || c >= 0x7f) return std::nullopt;
   }
   u.path = std::string(url.substr(pos));
   return u;

@@ -4,8 +4,10 @@
 //   "http://" (scheme any case) host [":" port] [path]
 //   host: letters, digits, '-' and '.', or a bracketed IPv6 literal; compared
 //         case-insensitively
-//   port: 1..65535 (default 80); path: visible ASCII starting with '/', no '#'
-//   no user info, nothing else after the authority.
+//   port: 1..65535 (default 80); path: visible ASCII starting with '/'
+//   then an optional "#" fragment of visible ASCII, which is dropped (as a
+//   browser does: it is never sent); no user info, nothing else after the
+//   authority.
 //
 //   auto u = parse_http_url("http://Example.com:8080/x?y");   // nullopt: invalid
 //   bool ok = same_origin(*u, *parse_http_url(origin));

@@ -20,8 +20,19 @@ TEST(Url, AcceptsTheGrammar) {
   EXPECT_TRUE(parse_http_url("http://[::1]:81/"));
 }
 
+TEST(Url, DropsTheFragment) {
+  // A browser never sends the fragment: neither does the host (issue 9, finding 5).
+  auto u = parse_http_url("http://h/a?b#frag");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->path, "/a?b");
+  u = parse_http_url("http://h:81#x#y");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->port, 81);
+  EXPECT_EQ(u->path, "/");
+}
+
 TEST(Url, RefusesEverythingElse) {
-  for (const char* bad : {"", "http://", "https://h/", "ftp://h", "http://user@h/", "http://h/#frag",
+  for (const char* bad : {"", "http://", "https://h/", "ftp://h", "http://user@h/", "http://h/#a b", "http://h/#\x7f",
                           "http://h/a b", "http://h:0/", "http://h:65536/", "http://h:/", "http://h?x",
                           "http://[]/", "http://[zz]/", "http://h/\x7f", "http://h:0000080x", "//h/"})
     EXPECT_FALSE(parse_http_url(bad)) << bad;

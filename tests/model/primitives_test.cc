@@ -106,10 +106,11 @@ TEST(Prims, HttpUrls) {
   for (const char* ok : {"http://a.test", "http://a.test/", "HTTP://A.test:8080/x?y=1&z", "http://[::1]:80/", "http://127.0.0.1:1/"})
     EXPECT_TRUE(http_url_ok(ok)) << ok;
   for (const char* bad : {"", "http://", "https://a.test/", "http://u@a.test/", "http://a.test:0/", "http://a.test:65536/",
-                          "http://a.test:/", "http://a.test/#f", "http://a.test/a b", "http://a.test?x", "ftp://a.test/",
+                          "http://a.test:/", "http://a.test/#f g", "http://a.test/a b", "http://a.test?x", "ftp://a.test/",
                           "http://a_b.test/", "http://[]/", "http://a.test:1234567/"})
     EXPECT_FALSE(http_url_ok(bad)) << bad;
   EXPECT_TRUE(http_url_ok(std::string("http://a.test/\x7e")));
+  EXPECT_TRUE(http_url_ok("http://a.test/x#frag"));  // dropped, not refused
   EXPECT_FALSE(http_url_ok(std::string("http://a.test/\x7f")));
 }
 
