@@ -83,9 +83,12 @@ int64_t PicoHost::open_url(std::string_view method, std::string_view url) {
   if (!u) return XABI_E_INVAL;
   if (!same_origin(*u, *origin_) && !XABI_MUTANT(open_url_cross_origin)) return XABI_E_ORIGIN;
   if (chans_.full()) return XABI_E_LIMIT;
+  // Its response window comes out of the picoprocess's host budget now, so
+  // the request can never need more host memory than was granted here.
+  if (!budget_.take(UrlChannel::kWindow)) return XABI_E_NO_RESOURCES;
   HttpRequest req{u->host, u->port, std::string(method), u->path, {}};
   if (XABI_MUTANT(open_url_method_get)) req.method = "GET";
-  return install(std::make_unique<UrlChannel>(*cfg_.fetcher, cfg_.owner, std::move(req)));
+  return install(std::make_unique<UrlChannel>(*cfg_.fetcher, cfg_.owner, budget_, std::move(req)));
 }
 
 int64_t PicoHost::read(int32_t channel, OutBytes& buf, uint64_t len) {

@@ -22,6 +22,7 @@
 #include "channel_table.h"
 #include "console_channel.h"
 #include "fd_watcher.h"
+#include "host_budget.h"
 #include "http_fetcher.h"
 #include "url.h"
 #include "xabi/host_dispatch.hpp"
@@ -72,6 +73,7 @@ class PicoHost : public Handler {
   // ---- introspection (tests, reports)
   size_t open_channels() const { return chans_.count(); }
   uint64_t allocated() const { return arena_.allocated(); }
+  size_t host_bytes() const { return budget_.used(); }  // held on its behalf (LIMIT_HOST_BYTES)
   uint64_t host_failures() const { return host_failures_ + arena_.punch_failures(); }
   AlarmWords& words() { return words_; }
 
@@ -82,6 +84,7 @@ class PicoHost : public Handler {
   std::optional<HttpUrl> origin_;
   MemfdPuncher puncher_;
   Arena arena_;
+  HostBudget budget_{XABI_LIMIT_HOST_BYTES};  // before chans_: channels give back to it
   ChannelTable chans_;
   AlarmTimer timer_;
   AlarmWords words_;

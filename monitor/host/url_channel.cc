@@ -6,72 +6,54 @@
 
 namespace xabi::host {
 
-void UrlChannel::send_request() {
-  job_ = fetcher_.start(owner_, std::move(req_));
-  phase_ = job_ ? Phase::kSent : Phase::kFailed;
+UrlChannel::~UrlChannel() {
+  if (job_) job_->cancel();
+  budget_.give(kWindow + body_taken_);
 }
 
-void UrlChannel::check_job() {
-  if (phase_ != Phase::kSent) return;
-  switch (job_->state()) {
-    case HttpJob::State::kRunning:
-      return;
-    case HttpJob::State::kDone:
-      response_ = job_->take_response();
-      phase_ = Phase::kResponse;
-      break;
-    case HttpJob::State::kFailed:
-      phase_ = Phase::kFailed;
-      break;
-  }
-  job_.reset();
+void UrlChannel::send_request() {
+  job_ = fetcher_.start(owner_, std::move(req_), kWindow);
+  phase_ = job_ ? Phase::kSent : Phase::kFailed;
 }
 
 int64_t UrlChannel::read(uint8_t* buf, size_t len) {
   if (phase_ == Phase::kCollecting) send_request();
-  check_job();
-  switch (phase_) {
-    case Phase::kCollecting:
-    case Phase::kSent:
-      return 0;
-    case Phase::kFailed:
-      return XABI_E_IO;
-    case Phase::kResponse:
-      break;
+  if (phase_ == Phase::kFailed) return XABI_E_IO;
+  // Read the state before the bytes: a job that is done has appended its last.
+  const HttpJob::State s = job_->state();
+  if (const size_t n = job_->read(buf, len); n > 0) return static_cast<int64_t>(n);
+  switch (s) {
+    case HttpJob::State::kRunning: return 0;
+    case HttpJob::State::kDone: return XABI_E_CLOSED;
+    case HttpJob::State::kFailed: return XABI_E_IO;
   }
-  if (read_off_ >= response_.size()) return XABI_E_CLOSED;
-  const size_t n = std::min(len, response_.size() - read_off_);
-  std::memcpy(buf, response_.data() + read_off_, n);
-  read_off_ += n;
-  return static_cast<int64_t>(n);
+  return XABI_E_IO;
 }
 
 int64_t UrlChannel::write(const uint8_t* buf, size_t len) {
   if (phase_ != Phase::kCollecting) return XABI_E_STATE;
-  if (req_.body.size() + len > kMaxBody) return XABI_E_IO;
-  req_.body.append(reinterpret_cast<const char*>(buf), len);
-  return static_cast<int64_t>(len);
+  const size_t n = budget_.take_up_to(len);
+  if (n == 0) return XABI_E_NO_RESOURCES;  // the picoprocess's host budget is spent
+  body_taken_ += n;
+  req_.body.append(reinterpret_cast<const char*>(buf), n);
+  return static_cast<int64_t>(n);
 }
 
 uint32_t UrlChannel::poll(uint32_t events) {
   if ((events & XABI_POLL_IN) && phase_ == Phase::kCollecting) send_request();
-  check_job();
-  uint32_t rev = 0;
   switch (phase_) {
     case Phase::kCollecting:
-      rev = events & XABI_POLL_OUT;
-      break;
+      return events & XABI_POLL_OUT;
+    case Phase::kFailed:
+      return (events & XABI_POLL_IN) | XABI_POLL_HUP;
     case Phase::kSent:
       break;
-    case Phase::kResponse:
-      rev = events & XABI_POLL_IN;
-      if (read_off_ >= response_.size()) rev |= XABI_POLL_HUP;
-      break;
-    case Phase::kFailed:
-      rev = (events & XABI_POLL_IN) | XABI_POLL_HUP;
-      break;
   }
-  return rev;
+  const HttpJob::State s = job_->state();
+  const bool waiting = !job_->drained();
+  if (s == HttpJob::State::kRunning) return waiting ? (events & XABI_POLL_IN) : 0;
+  // Ended: readable (bytes, then E_CLOSED or E_IO), and the peer is gone.
+  return (events & XABI_POLL_IN) | (waiting ? 0 : XABI_POLL_HUP);
 }
 
 }  // namespace xabi::host

@@ -23,7 +23,22 @@ bool Channel::console_ok = true;
 
 namespace {
 
-constexpr size_t kMaxBody = 16u << 20;  // a URL request body larger than this fails (E_IO)
+// The picoprocess's host budget (one picoprocess per refhost process).
+std::atomic<size_t> g_held{0};
+
+// Charges up to n bytes that fit in LIMIT_HOST_BYTES; returns how many.
+size_t charge(UrlJob& job, size_t n, bool all_or_nothing) {
+  size_t cur = g_held.load();
+  for (;;) {
+    const size_t room = XABI_LIMIT_HOST_BYTES - std::min<size_t>(cur, XABI_LIMIT_HOST_BYTES);
+    const size_t got = std::min(n, room);
+    if (got == 0 || (all_or_nothing && got < n)) return 0;
+    if (g_held.compare_exchange_weak(cur, cur + got)) {
+      job.charged += got;
+      return got;
+    }
+  }
+}
 
 int listen_on(int fd, const sockaddr* sa, socklen_t len) {
   if (::bind(fd, sa, len) != 0 || ::listen(fd, 64) != 0) {
@@ -54,12 +69,19 @@ void run_request(std::shared_ptr<UrlJob> job) {
     req.path = job->path;
     req.body = std::move(job->body);
     req.set_header("Accept-Encoding", "identity");
+    // The whole response is held until read: beyond the budget it fails (E_IO).
+    std::string body;
+    req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+      if (charge(*job, len, true) != len) return false;
+      body.append(data, len);
+      return true;
+    };
     if (auto res = cli.send(req)) {
       response = "HTTP/1.1 " + std::to_string(res->status) + " " + res->reason + "\r\n";
       for (const auto& [k, v] : res->headers) response += k + ": " + v + "\r\n";
       response += "\r\n";
-      response += res->body;
-      ok = true;
+      ok = charge(*job, response.size(), true) == response.size();
+      response += body;
     }
   }
   {
@@ -107,6 +129,10 @@ uint32_t url_bits(UrlJob& job) {
 }
 
 }  // namespace
+
+UrlJob::~UrlJob() { g_held -= charged.load(); }
+
+size_t held_bytes() { return g_held.load(); }
 
 int open_listen(const std::string& spec) {
   if (spec.rfind("unix:", 0) == 0) {
@@ -206,9 +232,10 @@ int64_t Channel::write(const uint8_t* buf, size_t len) {
         std::lock_guard<std::mutex> g(url->mu);
         if (url->phase != UrlJob::Phase::kCollecting) return XABI_E_STATE;
       }
-      if (url->body.size() + len > kMaxBody) return XABI_E_IO;
-      url->body.append(reinterpret_cast<const char*>(buf), len);
-      return static_cast<int64_t>(len);
+      const size_t n = charge(*url, len, false);
+      if (n == 0) return XABI_E_NO_RESOURCES;  // LIMIT_HOST_BYTES are held already
+      url->body.append(reinterpret_cast<const char*>(buf), n);
+      return static_cast<int64_t>(n);
     }
   }
   return XABI_E_IO;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,7 +25,11 @@ int open_listen(const std::string& spec);
 // An HTTP exchange run by a detached worker thread. The worker holds its own
 // reference, so closing the channel early is safe; it writes 1 to wake_fd
 // when it finishes (the loop then re-examines channel readiness).
+//
+// Every byte a job holds (its body, its response) is charged to the
+// picoprocess's LIMIT_HOST_BYTES (held_bytes()) until the job is destroyed.
 struct UrlJob {
+  ~UrlJob();
   enum class Phase { kCollecting, kSent, kDone, kFailed };
   std::string method, host, path;
   int port = 80;
@@ -33,7 +38,11 @@ struct UrlJob {
   Phase phase = Phase::kCollecting;
   std::string response;
   size_t read_off = 0;  // loop thread only
+  std::atomic<size_t> charged{0};  // bytes charged to the budget
 };
+
+// Bytes held for the picoprocess (one per refhost process), <= LIMIT_HOST_BYTES.
+size_t held_bytes();
 
 struct Channel {
   enum class Kind { kSocket, kUrl, kConsole };

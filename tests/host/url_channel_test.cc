@@ -77,7 +77,7 @@ TEST_F(UrlChannels, GetSameOrigin) {
   EXPECT_TRUE(resp.starts_with("HTTP/1.1 200 OK\r\n")) << resp;
   EXPECT_NE(resp.find("Content-Type: text/plain\r\n"), std::string::npos) << resp;
   EXPECT_TRUE(resp.ends_with("\r\n\r\nhi there")) << resp;
-  EXPECT_EQ(notified_.load(), 1);
+  EXPECT_GE(notified_.load(), 1);  // as bytes arrive and when the exchange ends
   EXPECT_EQ(host_->close(static_cast<int32_t>(ch)), 0);
 }
 
