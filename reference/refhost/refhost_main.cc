@@ -95,9 +95,9 @@ int run_main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // CLI11 checks for the subcommand before it complains about extra
-    // arguments: name the unknown option rather than "a subcommand is required".
-    if (const auto rest = app.remaining(); e.get_exit_code() != 0 && !rest.empty() && app.get_subcommands().empty())
+    // CLI11 checks for required arguments before it complains about extra
+    // ones: name the unknown option rather than "a subcommand is required".
+    if (const auto rest = app.remaining(true); !rest.empty() && dynamic_cast<const CLI::RequiredError*>(&e))
       return usage_error("unknown option or subcommand \"" + rest.front() + "\" (see --help)");
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
