@@ -2,12 +2,20 @@
 // 16-byte response) between two processes for each candidate call path, then
 // prints a summary of medians and their ratio to a native close(-1) measured
 // in the same run. See docs/callpath.md.
+//
+//   xabi-bench-callpath [--benchmark_filter=REGEX] [--benchmark_min_time=S] [--benchmark_out=FILE] ...
+//   xabi-bench-callpath --version
+//
+// Exit status: kExitStatuses below (also at the end of --help).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
@@ -15,6 +23,7 @@
 #include <vector>
 
 #include "mechanisms.hpp"
+#include "xabi/meta.hpp"
 
 namespace xabi::bench {
 namespace {
@@ -184,16 +193,53 @@ void SummaryReporter::PrintSummary() const {
   }
 }
 
+constexpr int kExitUsage = 2;
+constexpr const char* kExitStatuses =
+    "Exit status:\n"
+    "  0   the measurements ran (the numbers are printed, never judged)\n"
+    "  2   usage error: an unknown option, or a --benchmark_out file that cannot be created\n";
+
+void PrintHelp() {
+  benchmark::PrintDefaultHelp();
+  std::printf("  --version\n\n%s", kExitStatuses);
+}
+
+// libbenchmark finds an unusable --benchmark_out only after the
+// registrations, and then exits 1: check it first, as a usage error.
+bool OutputFileUsable(int argc, char** argv) {
+  constexpr std::string_view kFlag = "--benchmark_out=";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (!a.starts_with(kFlag)) continue;
+    const std::string path(a.substr(kFlag.size()));
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      std::fprintf(stderr, "xabi-bench-callpath: --benchmark_out %s: cannot create it: %s\n", path.c_str(),
+                   std::strerror(errno));
+      return false;
+    }
+    ::close(fd);
+  }
+  return true;
+}
+
 }  // namespace
 }  // namespace xabi::bench
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--version") {
+      std::printf("xabi-bench-callpath " XABI_PROJECT_VERSION " (xabi ABI spec version %u)\n",
+                  static_cast<unsigned>(xabi::meta::kAbiVersion));
+      return 0;
+    }
+  if (!xabi::bench::OutputFileUsable(argc, argv)) return xabi::bench::kExitUsage;
   // A dead peer must show up as EPIPE from write(), not kill the benchmark.
   std::signal(SIGPIPE, SIG_IGN);
 
   xabi::bench::RegisterAll();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::Initialize(&argc, argv, xabi::bench::PrintHelp);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return xabi::bench::kExitUsage;
 
   xabi::bench::SummaryReporter reporter(
       isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular

@@ -2,7 +2,11 @@
 // run. Prints medians of repeated runs and their ratios; asserts nothing
 // (targets are checked by reading the summary, not by tests).
 //
-//   build/bench/host/xabi-bench-host [--reps N]
+//   build/bench/host/xabi-bench-host [--reps N]     N: 1..1000, default 5
+//   build/bench/host/xabi-bench-host --version
+//
+// Exit status: 0 it ran (whatever the numbers), 2 usage error, 70 internal
+// error (a measurement could not be taken).
 //
 // Measured: a null HOST call vs a native close(-1); alloc+touch+free of 16 MiB
 // vs mmap+touch+munmap; SHA-256 over 64 MiB in a guest vs natively; spawn to the
@@ -12,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,6 +29,7 @@
 #include "monitor_loop.h"
 #include "serve.h"
 #include "sha256.h"
+#include "xabi/meta.hpp"
 
 namespace {
 
@@ -80,10 +86,24 @@ long status_kb(const std::string& path, const char* field) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_main(int argc, char** argv) {
   int reps = 5;
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == "--reps") reps = std::atoi(argv[i + 1]);
+  CLI::App app{"xabi-bench-host: the host's costs against native code, measured in one run (docs/benchmarks.md)"};
+  app.set_version_flag("--version",
+                       "xabi-bench-host " XABI_PROJECT_VERSION " (xabi ABI spec version " + std::to_string(xabi::meta::kAbiVersion) + ")",
+                       "print the version and the ABI spec version, and exit");
+  app.footer(
+      "Exit status:\n"
+      "  0   the measurements ran (the numbers are printed, never judged)\n"
+      "  2   usage error: an unknown option or a bad value\n"
+      "  70  an internal error (a measurement could not be taken)");
+  app.add_option("--reps", reps, "repetitions of each measurement; the medians are printed (1..1000, default 5)")
+      ->check(CLI::Range(1, 1000));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   std::vector<double> native_close, guest_null, native_alloc, guest_alloc, native_sha, guest_sha, spawn;
   const uint64_t kNull = 200000, kAlloc = 20;
@@ -151,4 +171,13 @@ int main(int argc, char** argv) {
   std::printf("%-34s %10.1f kB per picoprocess (Pss, mean of %zu)\n", "picoprocess memory", n_idle ? double(pss_total) / double(n_idle) : 0.0,
               n_idle);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "xabi-bench-host: internal error: %s\n", e.what());
+  }
+  return 70;
 }

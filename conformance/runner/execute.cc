@@ -638,7 +638,8 @@ Pico::~Pico() {
 std::unique_ptr<Pico> CaseEnv::launch(const LaunchOptions& o) {
   auto p = std::make_unique<Pico>();
   p->dir = dir + (o.tag.empty() ? "" : "/" + o.tag);
-  std::filesystem::create_directories(p->dir);
+  if (std::error_code ec; !std::filesystem::create_directories(p->dir, ec) && ec)
+    fail({"cannot create the work directory " + p->dir + ": " + ec.message(), "", "", ""});
   char tmpl[] = "/tmp/xabi-conform-XXXXXX";
   if (!mkdtemp(tmpl)) fail({std::string("mkdtemp: ") + strerror(errno), "", "", ""});
   p->sock_dir = tmpl;
@@ -721,10 +722,12 @@ void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out) {
   for (char& ch : safe)
     if (!isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') ch = '_';
   CaseEnv env{c, cfg, t0 + std::chrono::milliseconds(static_cast<int64_t>(limit * 1000)), cfg.work_dir + "/" + safe, {}, {}, {}, {}, {}};
-  std::filesystem::remove_all(env.dir);
-  std::filesystem::create_directories(env.dir);
   std::unique_ptr<Pico> pico;
   try {
+    std::error_code ec;
+    std::filesystem::remove_all(env.dir, ec);
+    if (!std::filesystem::create_directories(env.dir, ec) && ec)
+      env.fail({"cannot create the work directory " + env.dir + ": " + ec.message(), "", "", ""});
     if (c.custom) {
       c.custom(env);
     } else {
@@ -742,7 +745,20 @@ void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out) {
                     "\"" + printable(env.host_stdout, 200) + "\"", "console"});
     }
     out.set_outcome(PASS);
-  } catch (const CaseFail& f) {
+  } catch (...) {
+    // A case's own failure, or anything else thrown while running it (a
+    // filesystem error, say): either fails this case, never the whole run
+    // (cases run on worker threads, where an escaped exception aborts).
+    CaseFail f;
+    try {
+      throw;
+    } catch (const CaseFail& cf) {
+      f = cf;
+    } catch (const std::exception& e) {
+      f.summary = std::string("the runner failed while running the case: ") + e.what();
+    } catch (...) {
+      f.summary = "the runner failed while running the case";
+    }
     out.set_outcome(FAIL);
     Failure* fl = out.mutable_failure();
     fl->set_summary(f.summary);
@@ -762,7 +778,7 @@ void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out) {
   for (const auto& r : env.reached) out.add_rules_reached(r);
   for (const auto& m : env.measurements) out.add_measurements(m);
   out.set_duration_ms(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  if (out.outcome() == PASS) std::filesystem::remove_all(env.dir);
+  if (std::error_code ec; out.outcome() == PASS) std::filesystem::remove_all(env.dir, ec);
 }
 
 }  // namespace xabi::conform

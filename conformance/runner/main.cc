@@ -1,43 +1,146 @@
 // xabi-conform: validates hosts against the xabi spec and writes reports.
 //
 //   xabi-conform --host ADAPTER [--host ADAPTER...] [--cases GLOBS] [--expect FILE]
-//                [--jobs N] [--quick] [--list] [--mutants ADAPTER] --out DIR
+//                [--jobs N] [--quick] [--list] [--mutants ADAPTER] [--seed N] --out DIR
+//   xabi-conform --version
 //
-// Exit status: 0 every case passed (and every mutant was caught); 1 a FAIL,
-// an XPASS or a surviving mutant; 2 a configuration error (bad adapter,
-// missing image, bad case file), with a message naming the problem.
+// Every path is checked before a case runs: input files must be readable
+// files, --cases-dir a directory, and --out a directory that exists or can be
+// made and that files can be created in. Exit statuses: kExitStatuses below
+// (and --help).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "runner.h"
+#include "xabi/meta.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kExitUsage = 2;
+constexpr int kExitInternal = 70;
+
+constexpr const char* kExitStatuses =
+    "Exit status:\n"
+    "  0   every case passed (and every mutant was caught)\n"
+    "  1   a case failed, an XPASS, or a mutant survived\n"
+    "  2   usage or configuration error: an unknown option, a bad value, a path that\n"
+    "      cannot be used, a bad adapter, case or expectations file, a host that\n"
+    "      cannot run the agent\n"
+    "  3   the run finished but a report file could not be written (the summary\n"
+    "      still shows the outcome)\n"
+    "  70  an internal error in xabi-conform";
+
+int usage_error(const std::string& what) {
+  std::cerr << "xabi-conform: " << what << "\n";
+  return kExitUsage;
+}
+
+// "" if path names a file that can be read, else why not.
+std::string readable_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
+  if (S_ISDIR(st.st_mode)) return "it is a directory, not a file";
+  if (::access(path.c_str(), R_OK) != 0) return std::strerror(errno);
+  return {};
+}
+
+std::string readable_dir(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
+  if (!S_ISDIR(st.st_mode)) return "not a directory";
+  if (::access(path.c_str(), R_OK | X_OK) != 0) return std::strerror(errno);
+  return {};
+}
+
+// Makes --out (and its parents) and proves files can be created in it, so a
+// long run does not end unable to write its reports.
+std::string usable_out_dir(const std::string& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) return "cannot create it: " + ec.message();
+  if (!fs::is_directory(path, ec)) return "not a directory";
+  const std::string probe = path + "/.xabi-conform-probe-" + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return std::string("cannot create files in it: ") + std::strerror(errno);
+  const bool wrote = ::write(fd, "x", 1) == 1;
+  const int write_errno = errno;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  if (!wrote) return std::string("cannot write files in it: ") + std::strerror(write_errno);
+  return {};
+}
+
+int run_main(int argc, char** argv) {
   xabi::conform::Options o;
+  std::string seed_text = std::to_string(o.seed);
   CLI::App app{"xabi-conform: run the xabi conformance suite against hosts"};
+  app.set_version_flag("--version",
+                       "xabi-conform " XABI_PROJECT_VERSION " (xabi ABI spec version " +
+                           std::to_string(xabi::meta::kAbiVersion) + ")",
+                       "print xabi-conform's version and the ABI spec version it checks, and exit");
+  app.footer(kExitStatuses);
   app.add_option("--host", o.hosts, "an adapter file describing a host (repeatable)");
   app.add_option("--cases", o.cases, "only cases whose id matches one of these comma-separated globs (e.g. 'spec/alloc/*,channels/*')");
   app.add_option("--expect", o.expect, "expectations file: cases expected to fail on a host, each with a reason (XFAIL)");
-  app.add_option("--jobs", o.jobs, "cases run in parallel")->check(CLI::Range(1, 64));
+  app.add_option("--jobs", o.jobs, "cases run in parallel, 1..64")->check(CLI::Range(1, 64));
   app.add_flag("--quick", o.quick, "only the quick subset (the cases marked quick)");
   app.add_flag("--list", o.list, "print the cases a run would execute, and stop");
   app.add_option("--mutants", o.mutants, "an adapter for a mutant host: every mutant must fail at least one case");
   app.add_option("--mutant", o.mutant, "run the hosts as this mutant ({mutant} in the adapter)");
   app.add_flag("--fail-fast", o.fail_fast, "stop a host's run at its first failure");
-  app.add_option("--seed", o.seed, "the seed a run is reproduced with");
-  app.add_option("--cases-dir", o.cases_dir, "where the case files and fixtures.txt are")->check(CLI::ExistingDirectory);
+  app.add_option("--seed", seed_text, "the seed a run is reproduced with: 0..18446744073709551615 (default 1)");
+  app.add_option("--cases-dir", o.cases_dir, "where the case files and fixtures.txt are");
   app.add_option("--agent", o.agent, "the agent image for adapters that do not name one");
-  app.add_option("--out", o.out, "where reports go");
+  app.add_option("--out", o.out, "where reports go (created if missing)");
   o.cases_dir = XABI_CONFORM_CASES_DIR;
   o.agent = XABI_CONFORM_AGENT;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    return app.exit(e) == 0 ? 0 : kExitUsage;
   }
-  if (!o.list && o.out.empty()) {
-    std::cerr << "xabi-conform: --out DIR is required\n";
-    return 2;
+  {
+    const char* end = seed_text.data() + seed_text.size();
+    auto [p, ec] = std::from_chars(seed_text.data(), end, o.seed);
+    if (seed_text.empty() || ec != std::errc() || p != end)
+      return usage_error("--seed \"" + seed_text + "\": must be a whole number from 0 to 18446744073709551615");
+  }
+  if (auto e = readable_dir(o.cases_dir); !e.empty()) return usage_error("--cases-dir " + o.cases_dir + ": " + e);
+  for (const auto& h : o.hosts)
+    if (auto e = readable_file(h); !e.empty()) return usage_error("--host " + h + ": " + e);
+  if (!o.mutants.empty())
+    if (auto e = readable_file(o.mutants); !e.empty()) return usage_error("--mutants " + o.mutants + ": " + e);
+  if (!o.expect.empty())
+    if (auto e = readable_file(o.expect); !e.empty()) return usage_error("--expect " + o.expect + ": " + e);
+  if (app.count("--agent") > 0)
+    if (auto e = readable_file(o.agent); !e.empty()) return usage_error("--agent " + o.agent + ": " + e);
+  if (!o.list) {
+    if (o.out.empty()) return usage_error("--out DIR is required");
+    if (auto e = usable_out_dir(o.out); !e.empty()) return usage_error("--out " + o.out + ": " + e);
   }
   for (int i = 0; i < argc; ++i) o.command_line += std::string(i ? " " : "") + argv[i];
   return xabi::conform::run_suite(o);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "xabi-conform: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "xabi-conform: internal error\n";
+  }
+  return kExitInternal;
 }

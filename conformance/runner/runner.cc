@@ -301,7 +301,20 @@ int run_suite(const Options& o) {
     std::cerr << "xabi-conform: " << err << "\n";
     return 2;
   }
-  fs::create_directories(o.out);
+  if (std::error_code ec; !fs::create_directories(o.out, ec) && ec) {
+    std::cerr << "xabi-conform: --out " << o.out << ": cannot create it: " << ec.message() << "\n";
+    return 2;
+  }
+  // Report files that could not be written: the run then fails (exit 3).
+  std::vector<std::string> written, unwritten;
+  auto wrote = [&](bool ok, const std::string& path, const std::string& err) {
+    if (ok) {
+      written.push_back(path);
+    } else {
+      std::cerr << "xabi-conform: cannot write the report " << path << ": " << err << "\n";
+      unwritten.push_back(path);
+    }
+  };
   const bool tty = isatty(2);
   Report report;
   report.set_abi_version(meta::kAbiVersion);
@@ -333,7 +346,8 @@ int run_suite(const Options& o) {
     HostRun* run = report.add_hosts();
     ok &= run_host(o, {&a, o.mutant, o.fail_fast, tty, a.name}, sel, xf, *run);
     std::string err;
-    if (!write_junit(*run, report, o.out + "/junit-" + a.name + ".xml", &err)) std::cerr << "xabi-conform: " << err << "\n";
+    const std::string junit = o.out + "/junit-" + a.name + ".xml";
+    wrote(write_junit(*run, report, junit, &err), junit, err);
   }
   if (mutant_adapter) {
     // The mutation check: every mutant must fail at least one case.
@@ -420,10 +434,19 @@ int run_suite(const Options& o) {
   }
   report.set_duration_s(std::chrono::duration<double>(Clock::now() - t0).count());
   std::string err;
-  if (!write_json(report, o.out + "/report.json", &err)) std::cerr << "xabi-conform: " << err << "\n";
-  if (!write_html(report, o.out + "/report.html", &err)) std::cerr << "xabi-conform: " << err << "\n";
+  wrote(write_json(report, o.out + "/report.json", &err), o.out + "/report.json", err);
+  wrote(write_html(report, o.out + "/report.html", &err), o.out + "/report.html", err);
   std::cout << summary_table(report);
-  std::cout << "reports: " << o.out << "/report.json, " << o.out << "/report.html, " << o.out << "/junit-*.xml\n";
+  if (!written.empty()) {
+    std::cout << "reports:";
+    for (size_t i = 0; i < written.size(); ++i) std::cout << (i ? ", " : " ") << written[i];
+    std::cout << "\n";
+  }
+  if (!unwritten.empty()) {
+    std::cerr << "xabi-conform: " << unwritten.size() << " report file" << (unwritten.size() == 1 ? "" : "s")
+              << " could not be written; the run fails (exit " << kExitReportNotWritten << ")\n";
+    return kExitReportNotWritten;
+  }
   return ok ? 0 : 1;
 }
 

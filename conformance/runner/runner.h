@@ -33,7 +33,9 @@ bool load_all_cases(const Options& o, std::vector<Case>& out, std::vector<std::s
 bool case_selected(const Case& c, const Options& o);
 
 // Runs the suite; returns the exit status (0 all passed, 1 a FAIL or XPASS
-// or a surviving mutant, 2 a configuration error).
+// or a surviving mutant, 2 a configuration error, kExitReportNotWritten a
+// report file could not be written).
+inline constexpr int kExitReportNotWritten = 3;
 int run_suite(const Options& o);
 
 }  // namespace xabi::conform

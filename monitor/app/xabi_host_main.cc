@@ -1,75 +1,127 @@
 // xabi-host: the production Linux host. Runs a guest image as a sealed
 // picoprocess and serves its calls.
 //
-//   xabi-host run [--memory BYTES] [--origin URL] [--listen unix:PATH|tcp:HOST:PORT]
+//   xabi-host run [--memory SIZE] [--origin http://HOST[:PORT]] [--listen unix:PATH|tcp:IPV4:PORT]
 //                 [--on-violation kill|errno] [--report FILE] [--timeout SECONDS]
-//                 IMAGE [-- ARGS...]
+//                 [--bootstrap PATH] IMAGE [-- ARGS...]
+//   xabi-host --version
 //
-// Exit status: the guest's own (0..255) when it exits; 128 + N when a signal
-// N ended it; 125 when it made a denied system call (kill mode; see --report
-// and stderr for which); 126 when it could not be launched or sealed; 2 for a
-// usage error. With --report the same facts are written as JSON.
+// Every option value is checked before anything starts (run_options.h); a bad
+// one is a usage error. Exit statuses: kExitStatuses below (and --help). With
+// --report the same facts are written as JSON; a report that cannot be
+// written fails the run.
 //
 // Built a second time as xabi-host-mutant (-DXABI_MUTANTS, docs/mutants.md):
 // the same host, plus `xabi-host-mutant mutants` (the list as JSON) and the
 // fault named by the environment variable XABI_MUTANT.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "launcher.h"
 #include "listen_endpoint.h"
 #include "mutant.h"
+#include "run_options.h"
 #include "serve.h"
+#include "xabi/meta.hpp"
 
 namespace {
 
+#if defined(XABI_MUTANTS)
+constexpr const char* kName = "xabi-host-mutant";
+#else
+constexpr const char* kName = "xabi-host";
+#endif
+
+constexpr int kExitUsage = 2;
+constexpr int kExitInternal = 70;
+constexpr int kExitReportNotWritten = 74;
 constexpr int kExitViolation = 125;
 constexpr int kExitLaunchFailed = 126;
 
-std::string bootstrap_path(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("XABI_BOOTSTRAP")) return env;
-  return XABI_DEFAULT_BOOTSTRAP;
+constexpr const char* kExitStatuses =
+    "Exit status of run:\n"
+    "  0..255  the guest's own exit status, when it exits\n"
+    "  128+N   signal N ended the guest (a --timeout kill is 128+9)\n"
+    "  125     the guest made a denied system call (--on-violation kill)\n"
+    "  126     the guest could not be launched or sealed: an unreadable or invalid\n"
+    "          image, an unusable bootstrap, a --listen endpoint that cannot be bound\n"
+    "  74      the guest ran, but the --report file could not be written\n"
+    "  70      an internal error in the host\n"
+    "  2       usage error: an unknown option, a bad value, a --report path that\n"
+    "          cannot be created\n"
+    "The guest's own statuses overlap these; --report records which it was.";
+
+std::string version_text() {
+  return std::string(kName) + " " XABI_PROJECT_VERSION " (xabi ABI spec version " + std::to_string(xabi::meta::kAbiVersion) + ")";
 }
 
-}  // namespace
+std::string bootstrap_path(const std::string& flag) {
+  std::string p = flag;
+  if (p.empty()) {
+    if (const char* env = std::getenv("XABI_BOOTSTRAP")) p = env;
+    else p = XABI_DEFAULT_BOOTSTRAP;
+  }
+  std::error_code ec;
+  const auto abs = std::filesystem::absolute(p, ec);  // the launcher needs an absolute path
+  return ec ? p : abs.string();
+}
 
-int main(int argc, char** argv) {
+// The same file (a --report that would truncate the image, say).
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int usage_error(const std::string& what) {
+  std::cerr << kName << ": " << what << "\n";
+  return kExitUsage;
+}
+
+int run_main(int argc, char** argv) {
 #if defined(XABI_MUTANTS)
   if (std::string_view value; xabi::mutants::unknown_selected(&value)) {
     std::cerr << "xabi-host-mutant: XABI_MUTANT=\"" << value
               << "\" is not a mutant (`xabi-host-mutant mutants` lists them)\n";
-    return 2;
+    return kExitUsage;
   }
   CLI::App app{"xabi-host-mutant: xabi-host with the fault named by $XABI_MUTANT (docs/mutants.md)"};
-  app.require_subcommand(1);
   CLI::App* mutants = app.add_subcommand("mutants", "print the mutants as a JSON array of {name, group, fault, catch}");
 #else
   CLI::App app{"xabi-host: run guest images as sealed picoprocesses"};
-  app.require_subcommand(1);
 #endif
+  app.require_subcommand(1);
+  app.set_version_flag("--version", version_text(), "print the host's version and the ABI spec version, and exit");
+  app.footer(kExitStatuses);
   CLI::App* run = app.add_subcommand("run", "run one guest image until it ends");
-  std::string image, origin, listen, on_violation = "kill", report, bootstrap;
+  run->footer(kExitStatuses);
+  std::string image, origin, listen, on_violation = "kill", report, bootstrap, memory_text = "64M", timeout_text = "0";
   std::vector<std::string> args;
-  uint64_t memory = 64ull << 20;
-  double timeout = 0;
-  run->add_option("--memory", memory, "memory quota for xabi_alloc, bytes (default 64 MiB)");
-  run->add_option("--origin", origin, "the picoprocess's origin for xabi_open_url, http://host[:port]");
-  run->add_option("--listen", listen, "endpoint whose connections xabi_accept hands out: unix:PATH or tcp:HOST:PORT");
+  run->add_option("--memory", memory_text,
+                  "memory quota for xabi_alloc: bytes, or with a binary unit (64K, 16M, 1G); default 64M");
+  run->add_option("--origin", origin, "the picoprocess's origin for xabi_open_url: http://host[:port]");
+  run->add_option("--listen", listen, "endpoint whose connections xabi_accept hands out: unix:PATH or tcp:IPV4:PORT");
   run->add_option("--on-violation", on_violation, "kill (default) or errno (a denied call fails with ENOSYS)")
       ->check(CLI::IsMember({"kill", "errno"}));
-  run->add_option("--report", report, "write a JSON report here");
-  run->add_option("--timeout", timeout, "kill the picoprocess after this many seconds (0: never)");
-  run->add_option("--bootstrap", bootstrap, "path of xabi-bootstrap (default: the one built with this host)");
-  run->add_option("image", image, "the guest image (built with xabi_add_guest)")->required()->check(CLI::ExistingFile);
+  run->add_option("--report", report, "write a JSON report here (created, or truncated, before the guest starts)");
+  run->add_option("--timeout", timeout_text, "kill the picoprocess after this many seconds (0: never; the default)");
+  run->add_option("--bootstrap", bootstrap, "path of xabi-bootstrap (default: $XABI_BOOTSTRAP, else the one built with this host)");
+  run->add_option("image", image, "the guest image (built with xabi_add_guest)")->required();
   run->add_option("args", args, "arguments the guest sees after its image name (after --)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    // CLI11 checks for required arguments before it complains about extra
+    // ones: name the unknown option rather than "a subcommand is required".
+    if (const auto rest = app.remaining(true); !rest.empty() && dynamic_cast<const CLI::RequiredError*>(&e))
+      return usage_error("unknown option or subcommand \"" + rest.front() + "\" (see --help)");
+    return app.exit(e) == 0 ? 0 : kExitUsage;
   }
 #if defined(XABI_MUTANTS)
   if (mutants->parsed()) {
@@ -81,61 +133,114 @@ int main(int argc, char** argv) {
   }
 #endif
 
+  // Every value is checked before anything starts.
+  uint64_t memory = 0;
+  if (auto e = xabi::app::parse_memory(memory_text, memory); !e.empty())
+    return usage_error("--memory \"" + memory_text + "\": " + e);
+  double timeout_s = 0;
+  {
+    char* end = nullptr;
+    errno = 0;
+    timeout_s = std::strtod(timeout_text.c_str(), &end);
+    if (timeout_text.empty() || *end != '\0' || errno == ERANGE)
+      return usage_error("--timeout \"" + timeout_text + "\": not a number of seconds");
+  }
+  int64_t timeout_ms = 0;
+  if (auto e = xabi::app::check_timeout(timeout_s, timeout_ms); !e.empty())
+    return usage_error("--timeout \"" + timeout_text + "\": " + e);
+  if (run->count("--origin") > 0) {
+    std::string canonical;
+    if (auto e = xabi::app::check_origin(origin, canonical); !e.empty())
+      return usage_error("--origin \"" + origin + "\": " + e);
+    origin = canonical;
+  }
+  if (run->count("--listen") > 0)
+    if (auto e = xabi::app::check_listen(listen); !e.empty()) return usage_error("--listen \"" + listen + "\": " + e);
+  const std::string bootstrap_file = bootstrap_path(bootstrap);
+  xabi::host::UniqueFd report_fd;
+  if (run->count("--report") > 0) {
+    if (same_file(report, image) || same_file(report, bootstrap_file))
+      return usage_error("--report " + report + ": that is the image or the bootstrap; it would be overwritten");
+    if (auto e = xabi::app::open_report(report, report_fd); !e.empty()) return usage_error("--report " + report + ": " + e);
+  }
+
+  nlohmann::json out = {{"image", image}, {"mode", on_violation}};
+  auto finish = [&](int status) {
+    out["xabi_host_status"] = status;
+    if (!report_fd.valid()) return status;
+    if (auto e = xabi::app::write_report(report_fd, out.dump(2) + "\n"); !e.empty()) {
+      std::cerr << kName << ": cannot write the report " << report << ": " << e << " (the run's own status was " << status
+                << ")\n";
+      return kExitReportNotWritten;
+    }
+    return status;
+  };
+  auto launch_failed = [&](const std::string& why) {
+    std::cerr << kName << ": cannot launch " << image << ": " << why << "\n";
+    out["error"] = why;
+    return finish(kExitLaunchFailed);
+  };
+  if (auto e = xabi::app::check_image(image); !e.empty()) return launch_failed(image + ": " + e);
+  if (auto e = xabi::app::check_bootstrap(bootstrap_file); !e.empty())
+    return launch_failed("the bootstrap " + bootstrap_file + " cannot be run: " + e);
+
   xabi::launch::LaunchSpec spec;
   spec.image_path = image;
   spec.args = {image};
   spec.args.insert(spec.args.end(), args.begin(), args.end());
   spec.memory_quota = memory;
-  spec.bootstrap_path = bootstrap_path(bootstrap);
+  spec.bootstrap_path = bootstrap_file;
   spec.mode = on_violation == "errno" ? xabi::launch::Mode::kErrno : xabi::launch::Mode::kKill;
-
-  nlohmann::json out = {{"image", image}, {"mode", on_violation}};
-  auto finish = [&](int status) {
-    out["xabi_host_status"] = status;
-    if (!report.empty()) std::ofstream(report) << out.dump(2) << "\n";
-    return status;
-  };
 
   xabi::app::ServeOptions serve_opts;
   serve_opts.origin = origin;
-  serve_opts.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
+  serve_opts.timeout = std::chrono::milliseconds(timeout_ms);
   if (!listen.empty()) {
     xabi::host::UniqueFd lfd;
     if (int e = xabi::host::open_listen_endpoint(listen, lfd); e < 0) {
-      std::cerr << "xabi-host: cannot listen on " << listen << ": " << std::strerror(-e) << "\n";
-      out["error"] = "cannot listen";
+      std::cerr << kName << ": cannot listen on " << listen << ": " << std::strerror(-e) << "\n";
+      out["error"] = "cannot listen on " + listen + ": " + std::strerror(-e);
       return finish(kExitLaunchFailed);
     }
     serve_opts.listen_fd = lfd.release();
   }
 
   auto p = xabi::launch::launch(spec);
-  if (!p) {
-    std::cerr << "xabi-host: cannot launch " << image << ": " << xabi::launch::describe(p.error()) << "\n";
-    out["error"] = xabi::launch::describe(p.error());
-    return finish(kExitLaunchFailed);
-  }
+  if (!p) return launch_failed(xabi::launch::explain(p.error()));
   if (auto s = xabi::launch::await_sealed(p.value(), std::chrono::seconds(5)); !s) {
-    std::cerr << "xabi-host: " << image << " was not sealed: " << xabi::launch::describe(s.error()) << "\n";
-    out["error"] = xabi::launch::describe(s.error());
+    std::cerr << kName << ": " << image << " was not sealed: " << xabi::launch::explain(s.error()) << "\n";
+    out["error"] = xabi::launch::explain(s.error());
     return finish(kExitLaunchFailed);
   }
   xabi::app::Served served = xabi::app::serve(p.value(), serve_opts);
   out["violations"] = nlohmann::json::array();
   if (XABI_MUTANT(violation_not_reported)) served.reports.clear();
   for (const auto& r : served.reports) {
-    std::cerr << "xabi-host: denied system call: " << xabi::launch::to_json(r) << "\n";
+    std::cerr << kName << ": denied system call: " << xabi::launch::to_json(r) << "\n";
     out["violations"].push_back(nlohmann::json::parse(xabi::launch::to_json(r)));
   }
   out["exit"] = {{"exited", served.exit.exited}, {"code", served.exit.code}, {"signal", served.exit.signal}};
   out["requests_served"] = served.requests;
   out["refused_frames"] = served.refused_frames;
   if (!served.ok) {
-    std::cerr << "xabi-host: " << served.error << "\n";
+    std::cerr << kName << ": " << served.error << "\n";
     out["error"] = served.error;
   }
   if (!served.reports.empty() && !served.exit.exited) return finish(kExitViolation);
   if (XABI_MUTANT(exit_status_off) && served.exit.exited) return finish((served.exit.code + 1) % 256);
   if (served.exit.exited) return finish(served.exit.code);
   return finish(128 + served.exit.signal);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << kName << ": internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << kName << ": internal error\n";
+  }
+  return kExitInternal;
 }

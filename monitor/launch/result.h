@@ -16,23 +16,24 @@
 
 namespace xabi::launch {
 
-// One name per way a launch or a check can fail.
-#define XABI_LAUNCH_ERRORS(X)                                                      \
-  X(kInvalidArgument, "an argument to the launcher is unusable")                   \
-  X(kImageUnreadable, "the guest image cannot be read")                           \
-  X(kInvalidImage, "the guest image failed validation")                           \
-  X(kArgsTooLarge, "the argument block does not fit the call area")               \
-  X(kSeccompLibrary, "libseccomp refused to build or export the filter")          \
-  X(kFilterTooLong, "the filter program exceeds XABI_LINK_FILTER_MAX")            \
-  X(kUnknownSyscall, "an allow-list entry names a system call libseccomp lacks")  \
-  X(kUnboundParameter, "an allow-list entry names an unknown launch parameter")   \
-  X(kSystem, "a system call in the monitor failed")                               \
-  X(kSpawnFailed, "the picoprocess could not be created")                         \
-  X(kBootstrapFailed, "the bootstrap exited before sealing")                      \
-  X(kSealTimeout, "the bootstrap did not seal in time")                           \
-  X(kSealBroken, "the seal could not be confirmed")                               \
-  X(kWrongState, "the picoprocess is not in a state that allows this")            \
-  X(kNoNotification, "no seccomp notification could be received")
+// One name per way a launch or a check can fail, and what it means in words
+// a user of xabi-host reads (explain()).
+#define XABI_LAUNCH_ERRORS(X)                                                                   \
+  X(kInvalidArgument, "the launch request is unusable")                                        \
+  X(kImageUnreadable, "the image cannot be read")                                              \
+  X(kInvalidImage, "the image is not a valid guest image")                                     \
+  X(kArgsTooLarge, "the guest's arguments do not fit the picoprocess's argument block")       \
+  X(kSeccompLibrary, "the system-call filter could not be built (libseccomp refused it)")      \
+  X(kFilterTooLong, "the system-call filter is longer than the bootstrap can install")         \
+  X(kUnknownSyscall, "the allow-list names a system call this system's libseccomp lacks")      \
+  X(kUnboundParameter, "the allow-list names a launch parameter the host does not know")       \
+  X(kSystem, "a system call in the host failed")                                               \
+  X(kSpawnFailed, "the picoprocess could not be created")                                      \
+  X(kBootstrapFailed, "the bootstrap ended before sealing the picoprocess")                    \
+  X(kSealTimeout, "the bootstrap did not seal the picoprocess in time")                        \
+  X(kSealBroken, "the picoprocess's seal could not be confirmed")                              \
+  X(kWrongState, "the picoprocess is not in a state that allows this")                         \
+  X(kNoNotification, "no system-call notification could be received")
 
 enum class ErrorCode {
 #define XABI_LAUNCH_ENUM(name, msg) name,
@@ -41,7 +42,7 @@ enum class ErrorCode {
 };
 
 std::string_view error_name(ErrorCode c);     // "kSealTimeout"
-std::string_view error_message(ErrorCode c);  // one line
+std::string_view error_message(ErrorCode c);  // one line, plain words
 
 struct Error {
   ErrorCode code;
@@ -78,8 +79,14 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-// "kSealTimeout: <detail>".
+// "kSealTimeout: <detail>": for logs and tests, where the name is the point.
 std::string describe(const Error& e);
+
+// "<error_message>: <detail>", for users (xabi-host's messages and report):
+// "the image is not a valid guest image: image asks for an interpreter
+// (PT_INTERP)". The ELF validator's error name that leads an invalid
+// image's detail is left out.
+std::string explain(const Error& e);
 
 // An Error from the current errno: "what: strerror(errno)".
 Error system_error(ErrorCode code, std::string_view what);

@@ -22,12 +22,34 @@
 #include <cstddef>
 #include <cstring>
 
+#include "bootstrap_exit.h"
+
 namespace xabi::refhost {
 namespace {
 
 constexpr uint64_t kPage = 4096;
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// Why the bootstrap gave up, from its exit status (bootstrap_exit.h: it has
+// no stderr), in words for the refhost's user.
+std::string bootstrap_gave_up(int status) {
+  switch (status) {
+    case XABI_BOOTSTRAP_BAD_USAGE: return "the bootstrap was started with unexpected arguments or environment";
+    case XABI_BOOTSTRAP_BAD_LINK_HEADER: return "the bootstrap found the call area's header invalid";
+    case XABI_BOOTSTRAP_MAP_CALL_AREA: return "the bootstrap could not map the call area";
+    case XABI_BOOTSTRAP_MAP_ARENA: return "the bootstrap could not map the arena (is --memory more than this system allows?)";
+    case XABI_BOOTSTRAP_READ_IMAGE: return "the bootstrap could not read the image";
+    case XABI_BOOTSTRAP_INVALID_IMAGE: return "the image is not a valid guest image (the bootstrap refused it)";
+    case XABI_BOOTSTRAP_MAP_IMAGE: return "the bootstrap could not map the image";
+    case XABI_BOOTSTRAP_MAP_STACK: return "the bootstrap could not map the guest's stack";
+    case XABI_BOOTSTRAP_NO_NEW_PRIVS: return "the bootstrap could not set no_new_privs";
+    case XABI_BOOTSTRAP_SECCOMP: return "the bootstrap could not install its seccomp filter";
+    case XABI_BOOTSTRAP_DOORBELL: return "the bootstrap could not ring its doorbell";
+    case 127: return "the bootstrap could not be executed";
+  }
+  return "the bootstrap exited with status " + std::to_string(status) + " before running the guest";
+}
 
 // The argument block xabi_args() returns (host_link.h): u64 count, count
 // guest pointers into the strings, then the NUL-terminated strings.
@@ -109,7 +131,7 @@ bool ref_launch(const LaunchRequest& req, RefLaunch& out, std::string& error) {
   struct stat st {};
   if (::fstat(image, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(image);
-    error = req.image + ": not a regular file";
+    error = req.image + (S_ISDIR(st.st_mode) ? ": it is a directory, not a guest image" : ": not a regular file");
     return false;
   }
   RefLaunch l;
@@ -211,9 +233,7 @@ bool ref_await_sealed(RefLaunch& l, int timeout_ms, std::string& error) {
       }
       l.pid = -1;
       if (WIFEXITED(st))
-        error = "the bootstrap exited with status " + std::to_string(WEXITSTATUS(st)) +
-                (WEXITSTATUS(st) == 127 ? " (execve of the bootstrap failed)"
-                                        : " before running the guest (see monitor/bootstrap/bootstrap_exit.h)");
+        error = bootstrap_gave_up(WEXITSTATUS(st));
       else
         error = "the bootstrap was killed by signal " + std::to_string(WTERMSIG(st));
       discard(l);

@@ -3,20 +3,20 @@
 // serves its HOST calls with the reference model as the bookkeeping, checking
 // every answer against the spec before giving it.
 //
-//   xabi-refhost run [--memory BYTES] [--origin URL] [--listen unix:PATH|tcp:HOST:PORT]
+//   xabi-refhost run [--memory SIZE] [--origin http://HOST[:PORT]] [--listen unix:PATH|tcp:HOST:PORT]
 //                    [--no-console] [--timeout SECONDS] [--bootstrap PATH]
 //                    IMAGE [-- ARGS...]
+//   xabi-refhost --version
 //
-// Exit status: the guest's own (0..255) when it exits; 128 + N when signal N
-// ended it (a --timeout kill is 128 + 9); 126 when it could not be launched;
-// 2 for a usage error; 70 when the model refused the refhost's own answer
-// (a refhost bug).
+// Option values are checked before anything starts (refhost_options.h); a
+// bad one is a usage error. Exit statuses: kExitStatuses below (and --help).
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -25,17 +25,40 @@
 #include "ref_handler.h"
 #include "ref_launch.h"
 #include "ref_serve.h"
-#include "reference/prims.h"
+#include "refhost_options.h"
+#include "xabi/meta.hpp"
 
 namespace {
 
 constexpr int kExitUsage = 2;
+constexpr int kExitInternal = 70;
 constexpr int kExitLaunchFailed = 126;
 
+constexpr const char* kExitStatuses =
+    "Exit status of run:\n"
+    "  0..255  the guest's own exit status, when it exits\n"
+    "  128+N   signal N ended the guest (a --timeout kill is 128+9)\n"
+    "  126     the guest could not be launched: an unreadable or invalid image, an\n"
+    "          unusable bootstrap, a --listen endpoint that cannot be bound\n"
+    "  70      the reference model refused the refhost's own answer, or another\n"
+    "          internal error (a refhost bug)\n"
+    "  2       usage error: an unknown option or a bad value\n"
+    "The guest's own statuses overlap these; stderr says which it was.";
+
 std::string bootstrap_path(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("XABI_BOOTSTRAP")) return env;
-  return XABI_DEFAULT_BOOTSTRAP;
+  std::string p = flag;
+  if (p.empty()) {
+    if (const char* env = std::getenv("XABI_BOOTSTRAP")) p = env;
+    else p = XABI_DEFAULT_BOOTSTRAP;
+  }
+  std::error_code ec;
+  const auto abs = std::filesystem::absolute(p, ec);
+  return ec ? p : abs.string();
+}
+
+int usage_error(const std::string& what) {
+  std::cerr << "xabi-refhost: " << what << "\n";
+  return kExitUsage;
 }
 
 // Ends the refhost without running destructors: detached HTTP workers may
@@ -47,37 +70,59 @@ std::string bootstrap_path(const std::string& flag) {
   std::_Exit(status);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_main(int argc, char** argv) {
   CLI::App app{"xabi-refhost: run guest images unisolated, with the reference model as the host's bookkeeping"};
   app.require_subcommand(1);
+  app.set_version_flag("--version",
+                       "xabi-refhost " XABI_PROJECT_VERSION " (xabi ABI spec version " + std::to_string(xabi::meta::kAbiVersion) + ")",
+                       "print the refhost's version and the ABI spec version, and exit");
+  app.footer(kExitStatuses);
   CLI::App* run = app.add_subcommand("run", "run one guest image until it ends");
-  std::string image, origin, listen, bootstrap;
+  run->footer(kExitStatuses);
+  std::string image, origin, listen, bootstrap, memory_text = "64M", timeout_text = "0";
   std::vector<std::string> args;
-  uint64_t memory = 64ull << 20;
-  double timeout = 0;
   bool no_console = false;
-  run->add_option("--memory", memory, "memory quota for xabi_alloc, bytes (default 64 MiB)");
-  run->add_option("--origin", origin, "the picoprocess's origin for xabi_open_url, http://host[:port]");
+  run->add_option("--memory", memory_text,
+                  "memory quota for xabi_alloc: bytes, or with a binary unit (64K, 16M, 1G); default 64M");
+  run->add_option("--origin", origin, "the picoprocess's origin for xabi_open_url: http://host[:port]");
   run->add_option("--listen", listen, "endpoint whose connections xabi_accept hands out: unix:PATH or tcp:HOST:PORT");
   run->add_flag("--no-console", no_console, "offer no console channel (xabi_console answers E_UNSUPPORTED)");
-  run->add_option("--timeout", timeout, "kill the picoprocess after this many seconds (0: never)")
-      ->check(CLI::NonNegativeNumber);
-  run->add_option("--bootstrap", bootstrap, "path of xabi-bootstrap (default: the one built with this refhost)");
+  run->add_option("--timeout", timeout_text, "kill the picoprocess after this many seconds (0: never; the default)");
+  run->add_option("--bootstrap", bootstrap,
+                  "path of xabi-bootstrap (default: $XABI_BOOTSTRAP, else the one built with this refhost)");
   run->add_option("image", image, "the guest image (built with xabi_add_guest)")->required();
   run->add_option("args", args, "arguments the guest sees after its image name (after --)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // CLI11 checks for required arguments before it complains about extra
+    // ones: name the unknown option rather than "a subcommand is required".
+    if (const auto rest = app.remaining(true); !rest.empty() && dynamic_cast<const CLI::RequiredError*>(&e))
+      return usage_error("unknown option or subcommand \"" + rest.front() + "\" (see --help)");
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
-  if (!origin.empty()) {
-    const auto o = xabi::ref::parse_http_url(origin);
-    if (!o || o->path != "/" || (origin.back() == '/')) {
-      std::cerr << "xabi-refhost: --origin must be http://host[:port], not \"" << origin << "\"\n";
-      return kExitUsage;
-    }
+  uint64_t memory = 0;
+  if (auto e = xabi::refhost::parse_memory(memory_text, memory); !e.empty())
+    return usage_error("--memory \"" + memory_text + "\": " + e);
+  int64_t timeout_ms = 0;
+  if (auto e = xabi::refhost::parse_timeout(timeout_text, timeout_ms); !e.empty())
+    return usage_error("--timeout \"" + timeout_text + "\": " + e);
+  if (run->count("--origin") > 0) {
+    std::string canonical;
+    if (auto e = xabi::refhost::check_origin(origin, canonical); !e.empty())
+      return usage_error("--origin \"" + origin + "\": " + e);
+    origin = canonical;
+  }
+  if (run->count("--listen") > 0)
+    if (auto e = xabi::refhost::check_listen(listen); !e.empty()) return usage_error("--listen \"" + listen + "\": " + e);
+  const std::string bootstrap_file = bootstrap_path(bootstrap);
+  if (auto e = xabi::refhost::check_image(image); !e.empty()) {
+    std::cerr << "xabi-refhost: cannot launch " << image << ": " << image << ": " << e << "\n";
+    return kExitLaunchFailed;
+  }
+  if (auto e = xabi::refhost::check_bootstrap(bootstrap_file); !e.empty()) {
+    std::cerr << "xabi-refhost: cannot launch " << image << ": the bootstrap " << bootstrap_file << " cannot be run: " << e << "\n";
+    return kExitLaunchFailed;
   }
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -102,7 +147,7 @@ int main(int argc, char** argv) {
   req.args = {image};
   req.args.insert(req.args.end(), args.begin(), args.end());
   req.quota = memory;
-  req.bootstrap = bootstrap_path(bootstrap);
+  req.bootstrap = bootstrap_file;
   xabi::refhost::RefLaunch l;
   std::string error;
   if (!xabi::refhost::ref_launch(req, l, error) || !xabi::refhost::ref_await_sealed(l, 10000, error)) {
@@ -119,7 +164,19 @@ int main(int argc, char** argv) {
   hc.origin = origin;
   hc.console = !no_console;
   xabi::refhost::RefHandler handler(hc);
-  const int status =
-      xabi::refhost::serve(l, handler, wake_fd, std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000)));
+  const int status = xabi::refhost::serve(l, handler, wake_fd, std::chrono::milliseconds(timeout_ms));
   finish(status);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    finish(run_main(argc, argv));
+  } catch (const std::exception& e) {
+    std::cerr << "xabi-refhost: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "xabi-refhost: internal error\n";
+  }
+  finish(kExitInternal);
 }

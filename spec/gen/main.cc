@@ -2,7 +2,17 @@
 //
 //   xabi-gen --check SPEC          check only; exit 1 with file:line: messages
 //   xabi-gen SPEC --out DIR        check, then write DIR/xabi/*.h... and DIR/abi.md
+//   xabi-gen --version
+//
+// Exit statuses: kExitStatuses below (and --help). --out is created and
+// probed before the spec is read, so an unusable directory is a usage error.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,33 +24,96 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Writes only when the text changed, so unchanged outputs rebuild nothing.
-bool write_if_changed(const fs::path& path, const std::string& text) {
-  std::ifstream in(path, std::ios::binary);
-  if (in) {
-    std::stringstream old;
-    old << in.rdbuf();
-    if (old.str() == text) return true;
-  }
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  return static_cast<bool>(out);
+constexpr int kExitSpecErrors = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitCannotWrite = 3;
+constexpr int kExitInternal = 70;
+
+constexpr const char* kExitStatuses =
+    "Exit status:\n"
+    "  0   the spec is valid (and, with --out, every file was written)\n"
+    "  1   the spec cannot be read or has errors (file:line: messages on stderr)\n"
+    "  2   usage error: an unknown option, a missing SPEC, neither --out nor --check,\n"
+    "      an --out directory that cannot be created or written in\n"
+    "  3   a generated file could not be written\n"
+    "  70  an internal error in xabi-gen";
+
+int usage_error(const std::string& what) {
+  std::cerr << "xabi-gen: " << what << "\n";
+  return kExitUsage;
 }
 
-}  // namespace
+// Writes only when the text changed, so unchanged outputs rebuild nothing.
+// "" or why the file could not be written.
+std::string write_if_changed(const fs::path& path, const std::string& text) {
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream old;
+    if (in && fs::is_regular_file(path) && (old << in.rdbuf()) && old.str() == text) return {};
+  }
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return "cannot create " + path.parent_path().string() + ": " + ec.message();
+  if (fs::is_directory(path, ec)) return "it is a directory";
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return std::strerror(errno);
+  out << text;
+  out.close();
+  if (!out) return std::strerror(errno);
+  return {};
+}
 
-int main(int argc, char** argv) {
+// Makes the --out directory and proves files can be created in it.
+std::string usable_out_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return "cannot create it: " + ec.message();
+  if (!fs::is_directory(dir, ec)) return "not a directory";
+  const std::string probe = dir + "/.xabi-gen-probe-" + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return std::string("cannot create files in it: ") + std::strerror(errno);
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return {};
+}
+
+// "" if the spec can be read as a file, else why not (load_abi would give a
+// vaguer message, and for a directory a page of parse errors).
+std::string readable_spec(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
+  if (S_ISDIR(st.st_mode)) return "it is a directory, not a spec file";
+  if (::access(path.c_str(), R_OK) != 0) return std::strerror(errno);
+  return {};
+}
+
+int run_main(int argc, char** argv) {
   CLI::App app{"xabi-gen: check the xabi ABI spec and generate code and docs from it"};
+  // The spec version is that of spec/xabi.textproto when xabi-gen was built
+  // (CMake reads it); xabi-gen itself generates for whatever spec it is given.
+  app.set_version_flag("--version", "xabi-gen " XABI_PROJECT_VERSION " (xabi ABI spec version " XABI_SPEC_VERSION ")",
+                       "print xabi-gen's version and the ABI spec version of its source tree, and exit");
+  app.footer(kExitStatuses);
   std::string spec_path, out_dir;
   bool check_only = false;
   app.add_option("spec", spec_path, "the spec (protobuf text format)")->required();
   app.add_flag("--check", check_only, "validate only");
-  app.add_option("--out", out_dir, "where to write the generated files");
-  CLI11_PARSE(app, argc, argv);
-  if (!check_only && out_dir.empty()) {
-    std::cerr << "xabi-gen: give --out DIR, or --check\n";
-    return 2;
+  app.add_option("--out", out_dir, "where to write the generated files (created if missing)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 checks for required arguments before it complains about extra
+    // ones: name the unknown option rather than "spec is required".
+    if (const auto rest = app.remaining(); !rest.empty() && dynamic_cast<const CLI::RequiredError*>(&e))
+      return usage_error("unknown option \"" + rest.front() + "\" (see --help)");
+    return app.exit(e) == 0 ? 0 : kExitUsage;
+  }
+  if (!check_only && out_dir.empty()) return usage_error("give --out DIR, or --check");
+  if (!check_only)
+    if (auto e = usable_out_dir(out_dir); !e.empty()) return usage_error("--out " + out_dir + ": " + e);
+  if (auto e = readable_spec(spec_path); !e.empty()) {
+    std::cerr << spec_path << ": " << e << "\nxabi-gen: cannot read the spec " << spec_path << "\n";
+    return kExitSpecErrors;
   }
 
   xabi::gen::Diagnostics diags(spec_path);
@@ -48,17 +121,31 @@ int main(int argc, char** argv) {
   if (!diags.ok()) {
     for (const auto& e : diags.errors()) std::cerr << e << "\n";
     std::cerr << "xabi-gen: " << diags.errors().size() << " error" << (diags.errors().size() == 1 ? "" : "s") << "\n";
-    return 1;
+    return kExitSpecErrors;
   }
   if (check_only) return 0;
 
   using namespace xabi::gen;
   const fs::path out(out_dir);
+  int status = 0;
   for (const Artifact& a : artifacts()) {
-    if (!write_if_changed(out / a.path, a.emit(*abi))) {
-      std::cerr << "xabi-gen: cannot write " << (out / a.path).string() << "\n";
-      return 1;
+    if (auto e = write_if_changed(out / a.path, a.emit(*abi)); !e.empty()) {
+      std::cerr << "xabi-gen: cannot write " << (out / a.path).string() << ": " << e << "\n";
+      status = kExitCannotWrite;
     }
   }
-  return 0;
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "xabi-gen: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "xabi-gen: internal error\n";
+  }
+  return kExitInternal;
 }
