@@ -14,6 +14,7 @@
 // Built a second time as xabi-host-mutant (-DXABI_MUTANTS, docs/mutants.md):
 // the same host, plus `xabi-host-mutant mutants` (the list as JSON) and the
 // fault named by the environment variable XABI_MUTANT.
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cgroup.h"
 #include "launcher.h"
 #include "listen_endpoint.h"
 #include "mutant.h"
@@ -205,6 +207,12 @@ int run_main(int argc, char** argv) {
     serve_opts.listen_fd = lfd.release();
   }
 
+  // Per-picoprocess cgroups where the machine has them; said once where not
+  // (the rlimits remain: docs/security-model.md).
+  const xabi::launch::CgroupTree& cgroups = xabi::launch::cgroups();
+  if (!cgroups.complete()) std::cerr << kName << ": note: cgroups: " << cgroups.summary() << "\n";
+  out["cgroups"] = cgroups.summary();
+
   auto p = xabi::launch::launch(spec);
   if (!p) return launch_failed(xabi::launch::explain(p.error()));
   if (auto s = xabi::launch::await_sealed(p.value(), std::chrono::seconds(5)); !s) {
@@ -222,6 +230,12 @@ int run_main(int argc, char** argv) {
   out["exit"] = {{"exited", served.exit.exited}, {"code", served.exit.code}, {"signal", served.exit.signal}};
   out["requests_served"] = served.requests;
   out["refused_frames"] = served.refused_frames;
+  // What it cost: the monitor's own peak memory, and the picoprocess's cgroup.
+  rusage ru{};
+  if (::getrusage(RUSAGE_SELF, &ru) == 0) out["monitor_max_rss_bytes"] = static_cast<uint64_t>(ru.ru_maxrss) * 1024;
+  const xabi::launch::PicoCgroup& cg = p.value().cgroup();
+  if (auto peak = cg.memory_peak()) out["memory_peak_bytes"] = peak.value();
+  if (auto refused = cg.pids_max_events()) out["threads_refused_at_limit"] = refused.value();
   if (!served.ok) {
     std::cerr << kName << ": " << served.error << "\n";
     out["error"] = served.error;
