@@ -80,6 +80,7 @@ struct Step {
     kPeerSend,      // peer send P "text"|fill:N:B
     kPeerRecv,      // peer recv P "text"
     kPeerClose,     // peer close P
+    kPeerReset,     // peer reset P: closes with a TCP/unix reset where the socket allows (SO_LINGER 0)
     kPeerEof,       // peer eof P
     kMemFill,       // mem fill ADDR LEN BYTE
     kMemCheck,      // mem check ADDR LEN BYTE

@@ -424,11 +424,12 @@ bool parse_step(const std::string& line, Step& s, std::string& err) {
     return parse_expr(t[i + 1], s.exprs.back(), err);
   }
   if (k == "peer") {
-    if (!need(3, "peer connect|send|recv|close|eof NAME [data]")) return false;
+    if (!need(3, "peer connect|send|recv|close|reset|eof NAME [data]")) return false;
     s.name = t[i + 2];
     const std::string& v = t[i + 1];
     if (v == "connect") s.kind = Step::Kind::kPeerConnect;
     else if (v == "close") s.kind = Step::Kind::kPeerClose;
+    else if (v == "reset") s.kind = Step::Kind::kPeerReset;
     else if (v == "eof") s.kind = Step::Kind::kPeerEof;
     else if (v == "send" || v == "recv") {
       s.kind = v == "send" ? Step::Kind::kPeerSend : Step::Kind::kPeerRecv;

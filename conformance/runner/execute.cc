@@ -507,11 +507,18 @@ struct Interp {
         }
         return;
       }
-      case Step::Kind::kPeerClose: {
+      case Step::Kind::kPeerClose:
+      case Step::Kind::kPeerReset: {
         int fd = peer(s);
+        if (s.kind == Step::Kind::kPeerReset) {
+          // Unread bytes plus SO_LINGER 0: the close aborts the connection, so
+          // the host's next send on it fails (a reset: the spec's E_IO).
+          const linger l{1, 0};
+          setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        }
         close(fd);
         p.peers.erase(s.name);
-        env.note(0, s.text, "closed", "ok");
+        env.note(0, s.text, s.kind == Step::Kind::kPeerReset ? "reset" : "closed", "ok");
         return;
       }
       default:
@@ -564,6 +571,7 @@ struct Interp {
       case Step::Kind::kPeerSend:
       case Step::Kind::kPeerRecv:
       case Step::Kind::kPeerClose:
+      case Step::Kind::kPeerReset:
       case Step::Kind::kPeerEof:
         peer_step(s);
         return;

@@ -61,6 +61,7 @@ std::vector<Value> boundaries(const meta::ParamInfo& p, const std::string& dflt)
   if (p.type == T::kPtr) {
     if (p.align > 1) v.push_back({"misaligned", dflt + "+" + num(p.align / 2 ? p.align / 2 : 1), true});
     v.push_back({"zero", "0", false});
+    v.push_back({"unmapped", "65536", false});  // not guest memory for a host whose static memory is elsewhere
     v.push_back({"addr_limit", "ADDR_LIMIT", false});
     v.push_back({"all_ones", "18446744073709551615", false});
     return v;

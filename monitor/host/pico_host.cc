@@ -43,16 +43,23 @@ int64_t PicoHost::alarm_set(uint64_t deadline) {
   return 0;
 }
 
+// The caller checked chans_.full() and can_open() first; install takes the
+// channel's share of the budget, close() gives it back.
 int64_t PicoHost::install(std::unique_ptr<Channel> ch) {
   const int wfd = ch->watch_fd();
   if (wfd >= 0 && cfg_.watcher && cfg_.watcher->watch(wfd) != 0) return XABI_E_NO_RESOURCES;
-  const int32_t id = chans_.add(std::move(ch));
-  return id;  // the caller checked chans_.full() first
+  if (!budget_.take(kChannelCost)) return XABI_E_NO_RESOURCES;
+  return chans_.add(std::move(ch));
+}
+
+bool PicoHost::can_open(size_t extra) const {
+  return budget_.used() + kChannelCost + extra <= budget_.limit();
 }
 
 int64_t PicoHost::accept() {
   if (cfg_.listen_fd < 0) return XABI_E_UNSUPPORTED;
   if (chans_.full()) return XABI_E_LIMIT;
+  if (!can_open(0)) return XABI_E_NO_RESOURCES;  // before accept4: the connection stays pending
   for (;;) {
     const int fd = ::accept4(cfg_.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (XABI_MUTANT(accept_reuses_open_id) && fd >= 0) {
@@ -85,7 +92,7 @@ int64_t PicoHost::open_url(std::string_view method, std::string_view url) {
   if (chans_.full()) return XABI_E_LIMIT;
   // Its response window comes out of the picoprocess's host budget now, so
   // the request can never need more host memory than was granted here.
-  if (!budget_.take(UrlChannel::kWindow)) return XABI_E_NO_RESOURCES;
+  if (!can_open(UrlChannel::kWindow) || !budget_.take(UrlChannel::kWindow)) return XABI_E_NO_RESOURCES;
   HttpRequest req{u->host, u->port, std::string(method), u->path, {}};
   if (XABI_MUTANT(open_url_method_get)) req.method = "GET";
   return install(std::make_unique<UrlChannel>(*cfg_.fetcher, cfg_.owner, budget_, std::move(req)));
@@ -138,6 +145,7 @@ int64_t PicoHost::close(int32_t channel) {
   if (XABI_MUTANT(close_keeps_open)) return chans_.get(channel) ? 0 : XABI_E_BAD_CHANNEL;
   auto ch = chans_.take(channel);
   if (!ch) return XABI_E_BAD_CHANNEL;
+  budget_.give(kChannelCost);
   if (ch->watch_fd() >= 0 && cfg_.watcher) cfg_.watcher->unwatch(ch->watch_fd());
   return 0;  // the channel's destructor closes its socket; the kernel flushes what it can
 }
@@ -145,6 +153,7 @@ int64_t PicoHost::close(int32_t channel) {
 int64_t PicoHost::console() {
   if (!cfg_.console || XABI_MUTANT(console_unsupported)) return XABI_E_UNSUPPORTED;
   if (chans_.full()) return XABI_E_LIMIT;
+  if (!can_open(0)) return XABI_E_NO_RESOURCES;
   return install(std::make_unique<ConsoleChannel>(*cfg_.console));
 }
 

@@ -47,6 +47,10 @@ std::optional<HttpUrl> parse_origin(std::string_view origin);
 
 class PicoHost : public Handler {
  public:
+  // What every open channel costs the budget (LIMIT_HOST_BYTES): the host's own
+  // structures for it (table entry, object, epoll registration), counted generously.
+  static constexpr size_t kChannelCost = 4096;
+
   explicit PicoHost(const HostConfig& c);
   ~PicoHost() override;
   PicoHost(const PicoHost&) = delete;
@@ -79,6 +83,7 @@ class PicoHost : public Handler {
 
  private:
   int64_t install(std::unique_ptr<Channel> ch);
+  bool can_open(size_t extra) const;  // a channel (plus `extra` bytes) fits the budget
 
   HostConfig cfg_;
   std::optional<HttpUrl> origin_;

@@ -134,6 +134,15 @@ UrlJob::~UrlJob() { g_held -= charged.load(); }
 
 size_t held_bytes() { return g_held.load(); }
 
+bool reserve_channel() {
+  size_t cur = g_held.load();
+  while (cur + kChannelCost <= XABI_LIMIT_HOST_BYTES)
+    if (g_held.compare_exchange_weak(cur, cur + kChannelCost)) return true;
+  return false;
+}
+
+void release_channel() { g_held -= kChannelCost; }
+
 int open_listen(const std::string& spec) {
   if (spec.rfind("unix:", 0) == 0) {
     const std::string path = spec.substr(5);
@@ -181,10 +190,12 @@ int64_t Channel::read(uint8_t* buf, size_t len) {
   switch (kind) {
     case Kind::kConsole: return XABI_E_CLOSED;
     case Kind::kSocket: {
+      if (failed) return XABI_E_IO;
       const ssize_t n = ::recv(fd, buf, len, MSG_DONTWAIT);
       if (n > 0) return n;
       if (n == 0) return XABI_E_CLOSED;
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+      failed = true;
       return XABI_E_IO;
     }
     case Kind::kUrl: {
@@ -220,11 +231,13 @@ int64_t Channel::write(const uint8_t* buf, size_t len) {
       return static_cast<int64_t>(len);
     }
     case Kind::kSocket: {
+      if (failed) return XABI_E_IO;
       const ssize_t n = ::send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n > 0) return n;
       if (n == 0) return 0;
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ENOBUFS) return 0;
       if (errno == EPIPE) return XABI_E_CLOSED;
+      failed = true;
       return XABI_E_IO;
     }
     case Kind::kUrl: {

@@ -43,12 +43,18 @@ struct UrlJob {
 
 // Bytes held for the picoprocess (one per refhost process), <= LIMIT_HOST_BYTES.
 size_t held_bytes();
+// Every open channel costs the budget kChannelCost (the refhost's own
+// structures for it): reserve() is all or nothing, release() gives it back.
+inline constexpr size_t kChannelCost = 4096;
+bool reserve_channel();
+void release_channel();
 
 struct Channel {
   enum class Kind { kSocket, kUrl, kConsole };
   Kind kind = Kind::kConsole;
   int fd = -1;                  // kSocket
   std::shared_ptr<UrlJob> url;  // kUrl
+  bool failed = false;          // kSocket: a reset was seen; E_IO from now on
 
   int64_t read(uint8_t* buf, size_t len);
   int64_t write(const uint8_t* buf, size_t len);

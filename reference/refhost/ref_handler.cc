@@ -141,11 +141,13 @@ int64_t RefHandler::accept() {
   int fd = -1;
   if (cfg_.listen_fd < 0) result = XABI_E_UNSUPPORTED;
   else if (channels_full()) result = XABI_E_LIMIT;
+  else if (!reserve_channel()) result = XABI_E_NO_RESOURCES;  // before accept4: the connection stays pending
   else {
     fd = ::accept4(cfg_.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) result = lowest_free_id();
     else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) result = XABI_E_AGAIN;
     else result = XABI_E_NO_RESOURCES;
+    if (result < 0) release_channel();
   }
   verify("accept", {}, static_cast<uint64_t>(result));
   if (result >= 0) add_channel(static_cast<int32_t>(result), Channel{Channel::Kind::kSocket, fd, nullptr});
@@ -163,6 +165,7 @@ int64_t RefHandler::open_url(std::string_view method, std::string_view url) {
     result = XABI_E_INVAL;
   else if (!xabi::ref::same_origin(u, cfg_.origin)) result = XABI_E_ORIGIN;
   else if (channels_full()) result = XABI_E_LIMIT;
+  else if (!reserve_channel()) result = XABI_E_NO_RESOURCES;
   else result = lowest_free_id();
   verify("open_url", {Arg::str(m), Arg::str(u)}, static_cast<uint64_t>(result));
   if (result >= 0) {
@@ -182,6 +185,7 @@ int64_t RefHandler::console() {
   int64_t result;
   if (!cfg_.console) result = XABI_E_UNSUPPORTED;
   else if (channels_full()) result = XABI_E_LIMIT;
+  else if (!reserve_channel()) result = XABI_E_NO_RESOURCES;
   else result = lowest_free_id();
   verify("console", {}, static_cast<uint64_t>(result));
   if (result >= 0) add_channel(static_cast<int32_t>(result), Channel{Channel::Kind::kConsole, -1, nullptr});
@@ -242,6 +246,7 @@ int64_t RefHandler::close(int32_t channel) {
   const int64_t result = ch ? 0 : XABI_E_BAD_CHANNEL;
   verify("close", {Arg::num(channel)}, static_cast<uint64_t>(result));
   if (ch) {
+    release_channel();
     ch->close();
     chans_.erase(channel);
   }

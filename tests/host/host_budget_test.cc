@@ -80,13 +80,27 @@ TEST_F(HostBudgetTest, RequestBodiesStopAtTheBudgetWithENoResources) {
   }
   EXPECT_TRUE(refused) << "the host took " << taken << " bytes of bodies without refusing";
   EXPECT_LE(host_->host_bytes(), XABI_LIMIT_HOST_BYTES);
-  EXPECT_EQ(host_->host_bytes(), taken + chans.size() * UrlChannel::kWindow);
+  EXPECT_EQ(host_->host_bytes(), taken + chans.size() * (UrlChannel::kWindow + PicoHost::kChannelCost));
   // Nothing else is affected: a channel that is closed gives its bytes back,
   // and the next write takes them.
   ASSERT_EQ(host_->close(chans[0]), 0);
   EXPECT_LT(host_->host_bytes(), XABI_LIMIT_HOST_BYTES);
   EXPECT_GT(wr(chans.back(), chunk), 0);
   for (size_t i = 1; i < chans.size(); ++i) EXPECT_EQ(host_->close(chans[i]), 0);
+  EXPECT_EQ(host_->host_bytes(), 0u);
+}
+
+TEST_F(HostBudgetTest, ASpentBudgetRefusesEveryNewChannelAndNothingElse) {
+  const std::string chunk(XABI_LIMIT_IO, 'x');
+  const int64_t first = host_->open_url("POST", origin_ + "/sink");
+  ASSERT_GE(first, 0);
+  while (wr(static_cast<int32_t>(first), chunk) > 0) {
+  }
+  // No room for another channel's structures: every call that would open one
+  // answers E_NO_RESOURCES (the rules' host-declined outcome).
+  EXPECT_EQ(host_->open_url("GET", origin_ + "/big"), XABI_E_NO_RESOURCES);
+  EXPECT_EQ(host_->open_channels(), 1u);
+  ASSERT_EQ(host_->close(static_cast<int32_t>(first)), 0);
   EXPECT_EQ(host_->host_bytes(), 0u);
 }
 
