@@ -47,6 +47,7 @@ enum box_state {
   BOX_CMD = 1,     /* a command waits for (or runs on) the worker */
   BOX_REPLY = 2,   /* the worker's reply waits for main to write it */
   BOX_DROPPED = 3, /* the command ended the thread: no reply */
+  BOX_SERVE = 4,   /* HANDOVER: the worker becomes the control channel's server */
 };
 
 struct mailbox {
@@ -80,6 +81,7 @@ static uint8_t g_in[IN_SIZE];
 static uint32_t g_fill; /* bytes in g_in */
 static uint32_t g_skip; /* bytes of an over-long frame still to discard */
 static uint32_t g_replies;
+static uint32_t g_server; /* the worker slot serving the control channel (0: the initial thread) */
 static int32_t g_ch;
 static const struct xabi_alarms *g_alarms;
 
@@ -190,9 +192,11 @@ struct after {
   int hog;
   uint8_t kind;
   uint64_t param;
+  uint32_t handover; /* HANDOVER: the slot that serves next */
 };
 
 static void worker_entry(uint64_t slot);
+static void serve(void);
 
 /* A worker is about to call thread_exit: its command gets no reply, and main
  * may reuse the slot once `alive` is 0. */
@@ -341,6 +345,59 @@ static int64_t raw_syscall(uint64_t nr, const uint64_t a[6]) {
   return ret;
 }
 
+/* ---- CLONE_STORM: raw thread clones past the PAL */
+
+#define STORM_STACK 4096u
+static uint8_t g_storm_stacks[AGENT_STORM_MAX][STORM_STACK] __attribute__((aligned(16)));
+static int g_storm_tids[AGENT_STORM_MAX];
+static uint32_t g_storm_park __attribute__((used)); /* the storm's threads wait on it; nobody wakes them */
+
+/* clone(the allow-list's thread flags, stack, &tid, &tid, tls = 0); the child
+ * parks at once, touching nothing but registers. */
+static long storm_clone(void *stack_top, int *tid) {
+  register long r10 __asm__("r10") = (long)(uintptr_t)tid;
+  register long r8 __asm__("r8") = 0;
+  long ret;
+  __asm__ volatile(
+      "syscall\n"
+      "test %%rax, %%rax\n"
+      "jnz 2f\n"
+      "1:\n"
+      "mov $202, %%eax\n" /* futex(&g_storm_park, FUTEX_WAIT, 0, NULL) */
+      "lea g_storm_park(%%rip), %%rdi\n"
+      "xor %%esi, %%esi\n"
+      "xor %%edx, %%edx\n"
+      "xor %%r10d, %%r10d\n"
+      "syscall\n"
+      "jmp 1b\n"
+      "2:\n"
+      : "=a"(ret)
+      : "a"(56L), "D"(0x3d0f00ul), "S"(stack_top), "d"(tid), "r"(r10), "r"(r8)
+      : "rcx", "r11", "memory");
+  return ret;
+}
+
+static uint32_t g_storm_used; /* stacks handed out so far (a storm's threads never end) */
+
+static uint8_t do_clone_storm(struct rd *r, struct wr *o) {
+  const uint32_t count = (uint32_t)get(r, 4);
+  if (r->bad || r->left != 0 || count > AGENT_STORM_MAX - g_storm_used) return AGENT_BAD_FRAME;
+  uint32_t started = 0;
+  int64_t failure = 0;
+  for (; started < count; ++started) {
+    const uint32_t i = g_storm_used;
+    const long t = storm_clone(g_storm_stacks[i] + STORM_STACK, &g_storm_tids[i]);
+    if (t < 0) {
+      failure = t;
+      break;
+    }
+    ++g_storm_used;
+  }
+  put(o, started, 4);
+  put(o, (uint64_t)failure, 8);
+  return AGENT_OK;
+}
+
 static uint8_t do_args(struct wr *o) {
   const uint64_t *block = (const uint64_t *)xabi_args();
   const uint64_t n = block[0];
@@ -368,6 +425,7 @@ static uint32_t execute(uint32_t wi, const uint8_t *frame, uint8_t *out, struct 
   struct wr o = {out, REPLY_HEADER, 0};
   uint8_t status = AGENT_OK;
   after->hog = 0;
+  after->handover = 0;
 
   switch (op) {
     case AGENT_OP_CALL:
@@ -428,6 +486,18 @@ static uint32_t execute(uint32_t wi, const uint8_t *frame, uint8_t *out, struct 
     case AGENT_OP_ARGS:
       status = r.left != 0 ? AGENT_BAD_FRAME : do_args(&o);
       break;
+    case AGENT_OP_CLONE_STORM:
+      status = wi == 0 ? do_clone_storm(&r, &o) : AGENT_BAD_WORKER;
+      break;
+    case AGENT_OP_HANDOVER: {
+      const uint32_t slot = (uint32_t)get(&r, 1);
+      if (r.bad || r.left != 0) status = AGENT_BAD_FRAME;
+      else if (wi != 0 || slot < 1 || slot > AGENT_WORKERS || !load(&g_w[slot].alive) || g_w[slot].head != g_w[slot].tail)
+        status = AGENT_BAD_WORKER; /* only from the initial thread, to an idle live worker */
+      else
+        after->handover = slot;
+      break;
+    }
     case AGENT_OP_PING:
       if (r.left != 0)
         status = AGENT_BAD_FRAME;
@@ -502,7 +572,11 @@ static void worker_entry(uint64_t slot) {
   for (;;) {
     struct mailbox *b = &w->box[w->tail & 1];
     uint32_t s;
-    while ((s = load(&b->state)) != BOX_CMD) wait1(&b->state, s);
+    while ((s = load(&b->state)) != BOX_CMD && s != BOX_SERVE) wait1(&b->state, s);
+    if (s == BOX_SERVE) {
+      store(&b->state, BOX_FREE);
+      serve(); /* never returns: the channel's end ends the agent */
+    }
     struct after after;
     b->len = execute((uint32_t)slot, b->data, b->data, &after);
     w->tail++;
@@ -547,11 +621,23 @@ static void dispatch(const uint8_t *frame) {
     send_status(seq, op, wi, AGENT_BAD_WORKER);
     return;
   }
-  if (wi == 0) {
+  const uint32_t server = load(&g_server);
+  if (wi == 0 && server != 0) { /* the initial thread handed over and is gone */
+    send_status(seq, op, wi, AGENT_BAD_WORKER);
+    return;
+  }
+  if (wi == server) { /* runs here, on the serving thread */
     struct after after;
     uint8_t *out = g_w[0].box[0].data;
-    send(out, execute(0, frame, out, &after));
+    send(out, execute(wi, frame, out, &after));
     if (after.hog) hog(&after);
+    if (after.handover) {
+      struct worker *w = &g_w[after.handover];
+      store(&g_server, after.handover);
+      store(&w->box[w->head & 1].state, BOX_SERVE);
+      xabi_sdk_wake_all(&w->box[w->head & 1].state);
+      xabi_thread_exit();
+    }
     return;
   }
   struct worker *w = &g_w[wi];
@@ -635,21 +721,19 @@ static void send_hello(void) {
   send(f, o.len);
 }
 
-int xabi_main(void) {
-  g_alarms = (const struct xabi_alarms *)xabi_alarms();
-  const int64_t ch = xabi_sdk_accept_wait();
-  if (ch < 0) return 1; /* no listen endpoint: nothing to serve */
-  g_ch = (int32_t)ch;
-  send_hello();
+/* Serves the control channel until it closes (then the agent ends with 0).
+ * The initial thread runs it, or after HANDOVER the worker it named. */
+static void serve(void) {
   for (;;) {
     /* Both words are read before looking, so a change after the look ends the wait. */
     const uint32_t ch_seen = load(&g_alarms->channels);
     const uint32_t rep_seen = load(&g_replies);
-    for (uint32_t i = 1; i <= AGENT_WORKERS; ++i) flush_worker(&g_w[i]);
+    for (uint32_t i = 1; i <= AGENT_WORKERS; ++i)
+      if (i != load(&g_server)) flush_worker(&g_w[i]);
     uint32_t room = IN_SIZE - g_fill; /* > 0: parse_input leaves less than one frame */
     if (room > XABI_LIMIT_IO) room = XABI_LIMIT_IO;
     const int64_t n = xabi_read(g_ch, g_in + g_fill, room);
-    if (n < 0) return 0; /* closed (or failed): the run is over */
+    if (n < 0) xabi_exit(0); /* closed (or failed): the run is over */
     if (n > 0) {
       g_fill += (uint32_t)n;
       parse_input();
@@ -657,4 +741,25 @@ int xabi_main(void) {
     }
     wait2(&g_alarms->channels, ch_seen, &g_replies, rep_seen);
   }
+}
+
+/* PROBE mode (agent_protocol.h): one call with no arguments, its result as the exit status. */
+static int probe(const char *id_text) {
+  const uint64_t id = xabi_sdk_parse_u64(id_text);
+  if (id == 0 || id > xabi_dispatch_table->n_calls || id == XABI_CALL_EXIT || id == XABI_CALL_THREAD_EXIT) return 100;
+  const uint64_t none[AGENT_MAX_ARGS] = {0};
+  int64_t result = 0;
+  if (xabi_invoke(xabi_dispatch_table, (uint32_t)id, none, &result) != 0) return 100;
+  return AGENT_PROBE_STATUS(result);
+}
+
+int xabi_main(void) {
+  if (strcmp(xabi_sdk_arg(1, ""), "probe") == 0) return probe(xabi_sdk_arg(2, ""));
+  g_alarms = (const struct xabi_alarms *)xabi_alarms();
+  const int64_t ch = xabi_sdk_accept_wait();
+  if (ch < 0) return 1; /* no listen endpoint: nothing to serve */
+  g_ch = (int32_t)ch;
+  send_hello();
+  serve();
+  return 0; /* not reached: serve() ends the agent */
 }

@@ -69,6 +69,23 @@
  *   CRASH writes to address 8 (SIGSEGV); MEMORY allocates param-byte chunks
  *   with xabi_alloc until refused and touches every page; BLOCK waits on a
  *   zutex word nobody wakes; EXIT calls xabi_exit(param).
+ *
+ * CLONE_STORM (to worker 0): u32 count (<= AGENT_STORM_MAX) -> u32 started,
+ *   i64 first failure (the raw clone's -errno; 0 when all started). Bypasses
+ *   the PAL: raw `clone` system calls with exactly the allow-list's thread
+ *   flags, each new thread parking in FUTEX_WAIT for good. Only the host can
+ *   stop it (LIMIT_THREADS); the PAL still counts one thread.
+ *
+ * HANDOVER (to worker 0): u8 slot -> (empty). After the reply, worker `slot`
+ *   (spawned, idle) becomes the server of the control channel and the initial
+ *   thread calls xabi_thread_exit. Commands to worker `slot` then run on the
+ *   serving thread itself, in order; commands to worker 0 are refused
+ *   (AGENT_BAD_WORKER).
+ *
+ * PROBE mode (no control channel): launched with the arguments `probe ID`,
+ * the agent makes call ID (a spec call id, decimal) with no arguments and
+ * exits with AGENT_PROBE_STATUS(result). For calls a host without a listen
+ * endpoint or console must refuse (accept, console: E_UNSUPPORTED).
  */
 #ifndef XABI_CONFORMANCE_AGENT_PROTOCOL_H
 #define XABI_CONFORMANCE_AGENT_PROTOCOL_H
@@ -82,6 +99,11 @@
 #define AGENT_WORKERS 64u            /* worker slots 1..64: enough to reach LIMIT_THREADS */
 #define AGENT_MAX_ARGS 8u
 #define AGENT_MAX_BLOBS 4u
+#define AGENT_STORM_MAX 256u
+
+/* A probe's exit status: results 0..99 as themselves (larger ones as 99),
+ * -1..-99 as 101..199; 100 when the call id is unknown or the probe is malformed. */
+#define AGENT_PROBE_STATUS(r) ((r) >= 0 ? ((r) > 99 ? 99 : (int)(r)) : ((r) < -99 ? 199 : 100 - (int)(r)))
 
 enum agent_op {
   AGENT_OP_HELLO = 1,
@@ -94,6 +116,8 @@ enum agent_op {
   AGENT_OP_ARGS = 8,
   AGENT_OP_PING = 9,
   AGENT_OP_HOG = 10,
+  AGENT_OP_CLONE_STORM = 11,
+  AGENT_OP_HANDOVER = 12,
 };
 
 enum agent_status {

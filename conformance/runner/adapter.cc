@@ -49,7 +49,9 @@ bool var_set(const std::string& name, const LaunchVars& v) {
   if (name == "origin") return !v.origin.empty();
   if (name == "args") return !v.args.empty();
   if (name == "mutant") return !v.mutant.empty();
-  return true;  // image, listen, memory are always bound
+  if (name == "listen") return !v.listen.empty();
+  if (name == "no_console") return v.no_console;
+  return true;  // image, memory are always bound
 }
 
 void push_expanded(std::vector<std::string>& out, const std::string& s, const LaunchVars& v) {
@@ -61,7 +63,7 @@ void push_expanded(std::vector<std::string>& out, const std::string& s, const La
 
 const std::set<std::string>& known_capabilities() {
   static const std::set<std::string> caps = [] {
-    std::set<std::string> c = {"isolation", "proc_inspect"};
+    std::set<std::string> c = {"isolation", "proc_inspect", "bare_launch"};
     c.insert("listen");
     c.insert("origin");
     c.insert("console");
@@ -131,8 +133,8 @@ AdapterLoad parse_adapter(const std::string& text, const std::string& path) {
       if (!e.contains("if") || !e["if"].is_string() || !e.contains("then") || !e["then"].is_array() || e.size() != 2)
         return fail("key \"command\": a group must be exactly {\"if\": \"origin\", \"then\": [\"--origin\", \"{origin}\"]}");
       p.cond = e["if"];
-      if (p.cond != "origin" && p.cond != "args" && p.cond != "mutant")
-        return fail("key \"command\": \"if\" must name origin, args or mutant, not \"" + p.cond + "\"");
+      if (p.cond != "origin" && p.cond != "args" && p.cond != "mutant" && p.cond != "listen" && p.cond != "no_console")
+        return fail("key \"command\": \"if\" must name origin, args, mutant, listen or no_console, not \"" + p.cond + "\"");
       for (const auto& g : e["then"]) {
         if (!g.is_string()) return fail("key \"command\": group elements must be strings");
         if (auto err = check_placeholders(g); !err.empty()) return fail("key \"command\": " + err);

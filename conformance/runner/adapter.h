@@ -19,11 +19,12 @@ namespace xabi::conform {
 // What one launch binds the placeholders to.
 struct LaunchVars {
   std::string image;    // {image}
-  std::string listen;   // {listen}: a unix socket path the host must listen on
+  std::string listen;   // {listen}: a unix socket path the host must listen on; empty: none (bare launch)
   uint64_t memory = 0;  // {memory}: the quota for xabi_alloc, bytes
   std::string origin;   // {origin}: http://127.0.0.1:PORT, or empty (no origin)
   std::vector<std::string> args;  // {args}: zero or more arguments after the image
   std::string mutant;   // {mutant}: only for mutant runs
+  bool no_console = false;  // condition "no_console": the host must offer no console (bare launch)
 };
 
 struct Adapter {

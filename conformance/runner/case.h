@@ -85,6 +85,9 @@ struct Step {
     kMemFill,       // mem fill ADDR LEN BYTE
     kMemCheck,      // mem check ADDR LEN BYTE
     kSyscall,       // syscall NR ARGS... denied
+    kCloneStorm,    // clone-storm N [clauses]: raw thread clones past the PAL; the result is how many started
+    kHandover,      // handover W: worker W serves the control channel, the initial thread exits
+    kProbe,         // probe CALL [clauses]: a bare picoprocess (no listen, no console) makes CALL()
     kSleep,         // sleep MS
     kOriginSaw,     // origin saw METHOD PATH ["body"]
     kOriginStop,    // origin stop: the origin server goes away (requests then fail)

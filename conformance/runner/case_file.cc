@@ -417,6 +417,37 @@ bool parse_step(const std::string& line, Step& s, std::string& err) {
     }
     return parse_clauses(t, i + 2, s, err);
   }
+  if (k == "clone-storm") {
+    if (!need(2, "clone-storm N [clauses]")) return false;
+    s.kind = Step::Kind::kCloneStorm;
+    s.exprs.emplace_back();
+    if (!parse_expr(t[i + 1], s.exprs.back(), err)) return false;
+    return parse_clauses(t, i + 2, s, err);
+  }
+  if (k == "handover") {
+    if (!need(2, "handover W")) return false;
+    s.kind = Step::Kind::kHandover;
+    if ((s.worker = parse_worker(t[i + 1], err)) < 1) {
+      if (err.empty()) err = "worker 1..64";
+      return false;
+    }
+    return true;
+  }
+  if (k == "probe") {
+    if (!need(2, "probe CALL [clauses]")) return false;
+    s.kind = Step::Kind::kProbe;
+    s.call = t[i + 1];
+    const meta::CallInfo* c = meta::find_call(s.call);
+    if (!c) {
+      err = "no call named " + s.call + " in the spec";
+      return false;
+    }
+    if (!c->params.empty()) {
+      err = "probe takes a call without parameters";
+      return false;
+    }
+    return parse_clauses(t, i + 2, s, err);
+  }
   if (k == "exit") {
     if (!need(2, "exit STATUS")) return false;
     s.kind = Step::Kind::kExit;

@@ -416,6 +416,73 @@ struct Interp {
     p.agent.send(AGENT_OP_CALL, static_cast<uint8_t>(s.worker), pl.data);
     model_check("thread_exit", {}, 0, t, "thread_exit() on worker " + std::to_string(s.worker), "(does not return)", s.worker);
     p.tid.erase(s.worker);
+    if (p.model->state().exited.get() == 0) return;
+    // The last thread ended: the picoprocess ends with status 0 (the rule's effect).
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(env.deadline - Clock::now());
+    auto e = p.host.wait_for(std::max(left, std::chrono::milliseconds(100)));
+    p.ended = true;
+    const int64_t want = static_cast<int64_t>(p.model->state().exit_status.get());
+    if (!e) env.fail({"the host did not end after its last thread did", "the host exits " + std::to_string(want), "still running", ""});
+    if (!e->exited || e->code != want)
+      env.fail({"the host reported another end of the picoprocess than its last thread's", "exited " + std::to_string(want), e->describe(), "thread_exit.last"});
+    env.note(s.worker, "the host ended", e->describe(), "ok");
+  }
+
+  // clone-storm N: the agent's raw clones (agent_protocol.h CLONE_STORM).
+  void clone_storm(const Step& s) {
+    Bytes pl;
+    const uint64_t n = u(s.exprs[0]);
+    pl.u32(static_cast<uint32_t>(n));
+    const std::string action = "clone-storm " + std::to_string(n) + " (raw clone system calls, the allow-list's thread flags)";
+    auto r = wait_reply(p.agent.send(AGENT_OP_CLONE_STORM, 0, pl.data), action);
+    Reader rd(r.payload);
+    const uint32_t started = rd.u32();
+    const int64_t failure = rd.i64();
+    env.note(0, action, std::to_string(started) + " started" + (failure ? ", then -errno " + std::to_string(-failure) : ""), "");
+    if (!s.bind.empty()) vars[s.bind] = started;
+    check_clauses(s, nullptr, started, nullptr, nullptr, action);
+  }
+
+  // handover W: worker W serves on; the initial thread calls thread_exit.
+  void handover(const Step& s) {
+    Bytes pl;
+    pl.u8(static_cast<uint8_t>(s.worker));
+    const std::string action = "handover to worker " + std::to_string(s.worker);
+    wait_reply(p.agent.send(AGENT_OP_HANDOVER, 0, pl.data), action);
+    model_check("thread_exit", {}, 0, tid_of(0), "thread_exit() on worker 0 (" + action + ")", "(does not return)", 0);
+    p.tid.erase(0);
+  }
+
+  // probe CALL: a bare picoprocess of its own (no listen endpoint, no
+  // console) makes the call; its exit status carries the result.
+  void probe(const Step& s) {
+    const meta::CallInfo* c = meta::find_call(s.call);
+    LaunchVars v;
+    v.image = env.cfg.agent_image;
+    v.memory = 1 << 20;
+    v.no_console = true;
+    v.args = {"probe", std::to_string(c->id)};
+    v.mutant = env.cfg.mutant;
+    HostProcess h;
+    const std::string dir = env.dir + "/probe";
+    std::filesystem::create_directories(dir);
+    const std::string action = s.call + "() in a picoprocess with no listen endpoint and no console";
+    if (auto e = h.start(env.cfg.adapter->expand(v), env.cfg.adapter->expand_env(v), dir); !e.empty())
+      env.fail({e, "the host starts", e, ""});
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(env.deadline - Clock::now());
+    auto e = h.wait_for(std::max(left, std::chrono::milliseconds(100)));
+    if (!e) env.fail({"the probe did not end", "the host exits with the probe's status", "still running", ""});
+    if (!e->exited || e->code == 100 || e->code > 199)
+      env.fail({"the probe did not report a result", "an exit status 0..99 or 101..199 (AGENT_PROBE_STATUS)", e->describe(), ""});
+    const int64_t result = e->code <= 99 ? e->code : 100 - e->code;
+    ref::ModelConfig mc;
+    mc.quota = v.memory;  // caps: none of listen, origin, console
+    ref::Model m(mc);
+    ref::Verdict vd = m.check(s.call, {}, static_cast<uint64_t>(result), 0);
+    env.note(0, action, show_result(*c, result), vd.ok() ? "ok: " + vd.rule + "." + vd.outcome : "refused: " + vd.message);
+    if (!vd.ok()) env.fail({"unexpected result of " + action, "what the spec allows", show_result(*c, result), s.call + "." + vd.rule});
+    env.reached.insert(s.call + "." + vd.rule + "." + vd.outcome);
+    check_clauses(s, c, result, nullptr, nullptr, action);
   }
 
   void exit_step(const Step& s) {
@@ -583,6 +650,15 @@ struct Interp {
         return;
       case Step::Kind::kSyscall:
         syscall_step(s);
+        return;
+      case Step::Kind::kCloneStorm:
+        clone_storm(s);
+        return;
+      case Step::Kind::kHandover:
+        handover(s);
+        return;
+      case Step::Kind::kProbe:
+        probe(s);
         return;
       case Step::Kind::kSleep:
         std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(eval(s.exprs[0]))));

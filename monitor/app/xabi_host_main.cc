@@ -112,6 +112,8 @@ int run_main(int argc, char** argv) {
   run->add_option("--on-violation", on_violation, "kill (default) or errno (a denied call fails with ENOSYS)")
       ->check(CLI::IsMember({"kill", "errno"}));
   run->add_option("--report", report, "write a JSON report here (created, or truncated, before the guest starts)");
+  bool no_console = false;
+  run->add_flag("--no-console", no_console, "offer no console: xabi_console answers E_UNSUPPORTED");
   run->add_option("--timeout", timeout_text, "kill the picoprocess after this many seconds (0: never; the default)");
   run->add_option("--bootstrap", bootstrap, "path of xabi-bootstrap (default: $XABI_BOOTSTRAP, else the one built with this host)");
   run->add_option("image", image, "the guest image (built with xabi_add_guest)")->required();
@@ -196,6 +198,7 @@ int run_main(int argc, char** argv) {
 
   xabi::app::ServeOptions serve_opts;
   serve_opts.origin = origin;
+  if (no_console) serve_opts.console_fd = -1;
   serve_opts.timeout = std::chrono::milliseconds(timeout_ms);
   if (!listen.empty()) {
     xabi::host::UniqueFd lfd;
