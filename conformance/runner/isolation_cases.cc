@@ -81,18 +81,47 @@ std::vector<int> descendants(int root) {
   return out;
 }
 
-void inspect_fds(CaseEnv& env) {
-  auto p = env.launch({64ull << 20, false, {}, ""});
+// The one sealed (Seccomp: 2) process below the host: the picoprocess.
+int sealed_picoprocess(CaseEnv& env, Pico& p) {
   std::vector<int> sealed;
-  for (int pid : descendants(p->host.pid())) {
+  for (int pid : descendants(p.host.pid())) {
     std::ifstream st("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(st, line))
       if (line.rfind("Seccomp:", 0) == 0 && line.find('2') != std::string::npos) sealed.push_back(pid);
   }
   if (sealed.size() != 1)
-    env.fail({"cannot find the picoprocess below the host", "one sealed (Seccomp: 2) process below pid " + std::to_string(p->host.pid()),
+    env.fail({"cannot find the picoprocess below the host", "one sealed (Seccomp: 2) process below pid " + std::to_string(p.host.pid()),
               std::to_string(sealed.size()) + " found", ""});
+  return sealed[0];
+}
+
+// Least privilege, from the kernel's side: no uid or gid 0, no capability.
+void inspect_privileges(CaseEnv& env) {
+  auto p = env.launch({64ull << 20, false, {}, ""});
+  const int pid = sealed_picoprocess(env, *p);
+  std::ifstream st("/proc/" + std::to_string(pid) + "/status");
+  std::map<std::string, std::string> f;
+  for (std::string line; std::getline(st, line);)
+    if (size_t c = line.find(":\t"); c != std::string::npos) f[line.substr(0, c)] = line.substr(c + 2);
+  for (const char* ids : {"Uid", "Gid"}) {
+    std::istringstream in(f[ids]);
+    bool root = false;
+    for (std::string id; in >> id;) root |= id == "0";
+    env.note(0, std::string("/proc/") + std::to_string(pid) + "/status " + ids, f[ids], root ? "refused" : "ok");
+    if (root) env.fail({std::string("the picoprocess runs with ") + ids + " 0", "no 0 among real, effective, saved, fs", f[ids], "isolation.privileges"});
+  }
+  for (const char* cap : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
+    const bool none = f[cap] == "0000000000000000";
+    env.note(0, std::string("/proc/") + std::to_string(pid) + "/status " + cap, f[cap], none ? "ok" : "refused");
+    if (!none) env.fail({std::string("the picoprocess holds capabilities (") + cap + ")", "0000000000000000", f[cap], "isolation.privileges"});
+  }
+  env.finish(*p);
+}
+
+void inspect_fds(CaseEnv& env) {
+  auto p = env.launch({64ull << 20, false, {}, ""});
+  const std::vector<int> sealed = {sealed_picoprocess(env, *p)};
   std::set<int> fds;
   if (DIR* d = opendir(("/proc/" + std::to_string(sealed[0]) + "/fd").c_str())) {
     while (dirent* e = readdir(d))
@@ -174,6 +203,10 @@ void isolation_cases(std::vector<Case>& out) {
   fd.quick = true;
   fd.custom = inspect_fds;
   out.push_back(fd);
+  Case priv = fd;
+  priv.id = "isolation/privileges";
+  priv.custom = inspect_privileges;
+  out.push_back(priv);
 }
 
 }  // namespace xabi::conform

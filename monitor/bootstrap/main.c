@@ -89,8 +89,28 @@ static int prepare(uintptr_t *entry, void **stack_top, struct link_layout *lay) 
   return 0;
 }
 
+#if defined(XABI_PAL_MUTANTS)
+extern int xabi_pal_mutant_fault_unchecked;
+/* xabi-bootstrap-mutant: "mutant=NAME" selects the PAL's own faults (docs/mutants.md). */
+static int select_mutant(const char *arg) {
+  static const char prefix[] = "mutant=";
+  for (unsigned i = 0; i + 1 < sizeof prefix; ++i)
+    if (arg[i] != prefix[i])
+      return -1;
+  const char *name = arg + sizeof prefix - 1, *want = "fault_unchecked";
+  unsigned i = 0;
+  while (name[i] && name[i] == want[i]) ++i;
+  xabi_pal_mutant_fault_unchecked = name[i] == 0 && want[i] == 0;
+  return 0;
+}
+#endif
+
 int main(int argc, char **argv, char **envp) {
   (void)argv;
+#if defined(XABI_PAL_MUTANTS)
+  if (argc == 2 && select_mutant(argv[1]) == 0)
+    argc = 1;
+#endif
   if (argc != 1 || envp[0] != NULL)
     return XABI_BOOTSTRAP_BAD_USAGE;
   uintptr_t entry;

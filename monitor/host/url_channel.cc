@@ -2,13 +2,14 @@
 
 #include <cstring>
 
+#include "mutant.h"
 #include "xabi/xabi.h"
 
 namespace xabi::host {
 
 UrlChannel::~UrlChannel() {
   if (job_) job_->cancel();
-  budget_.give(kWindow + body_taken_);
+  if (!XABI_MUTANT(host_budget_leaks)) budget_.give(kWindow + body_taken_);
 }
 
 void UrlChannel::send_request() {

@@ -101,6 +101,7 @@ std::string unsealed_status(pid_t pid) {
   };
   expect("Seccomp", "2");
   expect("NoNewPrivs", "1");
+  if (XABI_MUTANT(privileges_kept)) return why;
   for (const char* cap : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) expect(cap, "0000000000000000");
   for (const char* ids : {"Uid", "Gid"}) {
     std::istringstream in(status_field(pid, ids));  // real, effective, saved, fs
@@ -184,7 +185,7 @@ Result<Picoprocess> launch(const LaunchSpec& spec) {
   PicoCgroup cgroup;
   if (spec.use_cgroups && cgroups().any()) {
     Result<PicoCgroup> cg = cgroups().create(
-        {.pids_max = XABI_LIMIT_THREADS, .memory_max = address_space - kAddressSpaceAllowance + kCgroupMemoryAllowance,
+        {.pids_max = XABI_MUTANT(threads_unbounded) ? 4194304u : XABI_LIMIT_THREADS, .memory_max = address_space - kAddressSpaceAllowance + kCgroupMemoryAllowance,
          .cpu_weight = kCgroupCpuWeight});
     if (!cg) return cg.error();
     cgroup = std::move(cg).value();
@@ -194,7 +195,7 @@ Result<Picoprocess> launch(const LaunchSpec& spec) {
   req.fds = {image_fd.value().get(), area.value().fd(), arena.value().get(), doorbell.get()};
   req.address_space = address_space;
   req.cgroup_procs_fds = cgroup.procs_fds();
-  req.nproc = spec.use_rlimit_threads ? XABI_LIMIT_THREADS : 0;
+  req.nproc = spec.use_rlimit_threads && !XABI_MUTANT(threads_unbounded) ? XABI_LIMIT_THREADS : 0;
   Result<Spawned> child = spawn_bootstrap(req);
   if (!child) return child.error();
   area.value().close_fd();  // the mapping stays; the child has its own fd

@@ -133,7 +133,7 @@ void drop_privileges(Start& s) {
     const rlimit rl{r.nproc, r.nproc};
     if (setrlimit(RLIMIT_NPROC, &rl) != 0) fail(s, "setrlimit(RLIMIT_NPROC)");
   }
-  drop_privileges(s);
+  if (!XABI_MUTANT(privileges_kept)) drop_privileges(s);
   syscall(SYS_execveat, kBootstrapFd, "", s.argv, s.envp, AT_EMPTY_PATH);
   fail(s, "execveat of the bootstrap");
 }
@@ -177,7 +177,11 @@ Result<Spawned> spawn_bootstrap(const SpawnRequest& r) {
   if (!ids) return ids.error();
   // Everything the child needs is built before clone: it must not allocate.
   std::vector<char> arg0{'x', 'a', 'b', 'i', '-', 'b', 'o', 'o', 't', 's', 't', 'r', 'a', 'p', '\0'};
-  char* const argv[] = {arg0.data(), nullptr};
+  std::string mutant_arg;  // xabi-host-mutant: the PAL's mutants live in xabi-bootstrap-mutant
+#if defined(XABI_MUTANTS)
+  if (const int m = mutants::selected(); m >= 0) mutant_arg = "mutant=" + std::string(mutants::all()[m].name);
+#endif
+  char* const argv[] = {arg0.data(), mutant_arg.empty() ? nullptr : mutant_arg.data(), nullptr};
   char* const envp[] = {nullptr};
 
   const int wanted = kBaseNamespaces | (geteuid() != 0 ? CLONE_NEWUSER : 0);

@@ -79,7 +79,7 @@ int xabi_main(void) {
       seed = seed * 6364136223846793005ull + 1442695040888963407ull;
       long nr = (long)((seed >> 33) % 460);
       /* Not exit, exit_group, clone, futex, futex_waitv (they would end or park
-       * the attacker), nor 335/336 (this kernel answers them with SIGILL, see
+       * the attacker), nor 335/336 (this kernel answers 335 with SIGILL and 336 with ENXIO (docs/security-model.md), see
        * docs/security-model.md). */
       if (nr != 60 && nr != 231 && nr != 56 && nr != 202 && nr != 449 && nr != 335 && nr != 336) {
         long r;
