@@ -7,7 +7,7 @@
 
 #include <thread>
 
-#include "pico_host.h"
+#include "local_origin.h"
 #include "url_channel.h"
 
 namespace xabi::host {
@@ -15,47 +15,19 @@ namespace {
 
 constexpr size_t kBig = 16u << 20;  // twice the whole budget
 
-class HostBudgetTest : public ::testing::Test {
+class HostBudgetTest : public LocalOrigin {
  protected:
-  void SetUp() override {
-    server_.Get("/big", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content_provider(kBig, "application/octet-stream", [](size_t offset, size_t length, httplib::DataSink& sink) {
+  void routes(httplib::Server& s) override {
+    s.Get("/big", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content_provider(kBig, "application/octet-stream", [](size_t, size_t length, httplib::DataSink& sink) {
         static const std::string block(64u << 10, 'b');
-        return sink.write(block.data(), std::min(length, block.size())) || offset > kBig;
+        return sink.write(block.data(), std::min(length, block.size()));
       });
     });
-    server_.Post("/sink", [](const httplib::Request& req, httplib::Response& res) {
+    s.Post("/sink", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(std::to_string(req.body.size()), "text/plain");
     });
-    // A thread per connection: 64 responses held unread must not queue the one read.
-    server_.new_task_queue = [] { return new httplib::ThreadPool(2 * XABI_LIMIT_CHANNELS); };
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    origin_ = "http://127.0.0.1:" + std::to_string(port_);
-    fetcher_ = std::make_unique<HttpFetcher>([](uint64_t) {});
-    HostConfig c;
-    c.origin = origin_;
-    c.fetcher = fetcher_.get();
-    host_ = std::make_unique<PicoHost>(c);
   }
-  void TearDown() override {
-    host_.reset();
-    fetcher_.reset();
-    server_.stop();
-    thread_.join();
-  }
-  int64_t wr(int32_t ch, const std::string& s) {
-    return host_->write(ch, std::span(reinterpret_cast<const uint8_t*>(s.data()), s.size()), s.size());
-  }
-
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::string origin_;
-  std::unique_ptr<HttpFetcher> fetcher_;
-  std::unique_ptr<PicoHost> host_;
 };
 
 TEST_F(HostBudgetTest, RequestBodiesStopAtTheBudgetWithENoResources) {

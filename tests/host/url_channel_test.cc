@@ -9,37 +9,19 @@
 #include <atomic>
 #include <thread>
 
-#include "pico_host.h"
+#include "local_origin.h"
 
 namespace xabi::host {
 namespace {
 
-class UrlChannels : public ::testing::Test {
+class UrlChannels : public LocalOrigin {
  protected:
-  void SetUp() override {
-    server_.Get("/hello", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("hi there", "text/plain");
-    });
-    server_.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+  void routes(httplib::Server& s) override {
+    s.Get("/hello", [](const httplib::Request&, httplib::Response& res) { res.set_content("hi there", "text/plain"); });
+    s.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
       res.status = 201;
       res.set_content("got:" + req.body, "text/plain");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    origin_ = "http://127.0.0.1:" + std::to_string(port_);
-    fetcher_ = std::make_unique<HttpFetcher>([this](uint64_t) { ++notified_; });
-    HostConfig c;
-    c.origin = origin_;
-    c.fetcher = fetcher_.get();
-    host_ = std::make_unique<PicoHost>(c);
-  }
-  void TearDown() override {
-    host_.reset();
-    fetcher_.reset();
-    server_.stop();
-    thread_.join();
   }
   // Reads until end of stream (or error), polling as a guest would.
   int64_t read_all(int32_t ch, std::string& out) {
@@ -56,17 +38,6 @@ class UrlChannels : public ::testing::Test {
     }
     return 0;
   }
-  int64_t wr(int32_t ch, std::string_view s) {
-    return host_->write(ch, std::span(reinterpret_cast<const uint8_t*>(s.data()), s.size()), s.size());
-  }
-
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::string origin_;
-  std::atomic<int> notified_{0};
-  std::unique_ptr<HttpFetcher> fetcher_;
-  std::unique_ptr<PicoHost> host_;
 };
 
 TEST_F(UrlChannels, GetSameOrigin) {

@@ -9,6 +9,8 @@
 #include <poll.h>
 
 #include <cerrno>
+#include <fstream>
+#include <sstream>
 
 namespace xabi::launch::testing {
 
@@ -26,6 +28,13 @@ GuestRun Serve(Picoprocess& p, std::chrono::milliseconds timeout) {
   run.exit = s.exit;
   run.reports = s.reports;
   return run;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 LaunchSpec Spec(const std::string& image, std::vector<std::string> args, Mode mode) {

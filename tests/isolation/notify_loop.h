@@ -28,6 +28,9 @@ struct GuestRun {
 // then it is killed and the run is not ok).
 GuestRun Serve(Picoprocess& p, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// A whole (small) file, e.g. /proc/PID/status; "" when it cannot be read.
+std::string Slurp(const std::string& path);
+
 LaunchSpec Spec(const std::string& image, std::vector<std::string> args, Mode mode);
 
 GuestRun RunGuest(const std::string& image, std::vector<std::string> args, Mode mode,

@@ -17,13 +17,6 @@
 namespace xabi::launch::testing {
 namespace {
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string Field(const std::string& status, const std::string& key) {
   std::istringstream in(status);
   for (std::string line; std::getline(in, line);)

@@ -17,13 +17,6 @@
 namespace xabi::launch::testing {
 namespace {
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string NsLink(const std::string& pid, const char* ns) {
   std::error_code ec;
   return std::filesystem::read_symlink("/proc/" + pid + "/ns/" + ns, ec).string();
