@@ -93,7 +93,7 @@ class MonitorLoop {
   enum Kind : uint8_t { kWake, kCompletion, kDoorbell, kTimer, kPidfd, kNotify, kListen, kChannel };
   static uint64_t key(int64_t id, Kind k) { return (static_cast<uint64_t>(id) << 8) | k; }
 
-  bool scan_pass();
+  bool scan_pass(bool all_slots);
   bool handle_events(int timeout_ms);
   void on_event(uint64_t data, uint32_t events);
   void exit_entry(int64_t id);

@@ -24,8 +24,9 @@
  *   xabi_free punches a hole (fallocate) so freed pages come back zero-filled.
  *
  *   A HOST call: the PAL claims a FREE slot (CAS FREE -> OWNED), writes the
- *   request frame into slot.req and req_len, then stores state = REQUEST. If
- *   header.monitor_sleeping is set it writes 1 to the doorbell eventfd. It spins
+ *   request frame into slot.req and req_len, then stores state = REQUEST and
+ *   sets the slot's bit in header.posted. If header.monitor_sleeping is set it
+ *   writes 1 to the doorbell eventfd. It spins
  *   for a bounded time on state == RESPONSE, then sets slot.waiter = 1, re-reads
  *   state and FUTEX_WAITs on &slot.state (shared futex). The monitor copies
  *   req_len and req out ONCE, validates the copy (never the slot again), stores
@@ -42,6 +43,7 @@
 #include <stdint.h>
 
 #include "xabi/wire.h"
+#include "xabi/xabi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -64,8 +66,8 @@ extern "C" {
 
 /* ---- the call area */
 #define XABI_LINK_MAGIC 0x4b4e4c58u /* "XLNK" */
-#define XABI_LINK_VERSION 1u
-#define XABI_LINK_SLOTS 64u /* one per thread (XABI_LIMIT_THREADS) */
+#define XABI_LINK_VERSION 2u /* 2: header.posted */
+#define XABI_LINK_SLOTS 64u /* one per thread (XABI_LIMIT_THREADS); one bit each in header.posted */
 #define XABI_LINK_FILTER_MAX 4096u /* sock_filter instructions */
 #define XABI_LINK_ARGS_MAX 65536u  /* bytes of argument block */
 
@@ -127,7 +129,21 @@ struct xabi_link_header {
 
   /* Shared state words. */
   uint32_t monitor_sleeping; /* 1: the monitor may be blocked; ring the doorbell */
+  /* A hint, set by the PAL after state = REQUEST: bit i means slot i may hold a
+   * request. The monitor takes the word (exchange with 0) and serves those
+   * slots; it also scans every slot now and then, so a request whose bit was
+   * never set waits longer but is still served (a hint a hostile guest can
+   * only use to slow itself). */
+  uint64_t posted;
 };
+
+#ifdef __cplusplus
+#define XABI_LINK_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define XABI_LINK_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+XABI_LINK_STATIC_ASSERT(XABI_LINK_SLOTS == XABI_LIMIT_THREADS, "one call slot per thread");
+XABI_LINK_STATIC_ASSERT(XABI_LINK_SLOTS <= 64, "header.posted has one bit per slot");
 
 /* Offsets the monitor uses (the layout is fixed by this header). */
 #define XABI_LINK_RO_OFFSET ((sizeof(struct xabi_link_header) + 4095u) & ~4095ull)

@@ -1,10 +1,11 @@
 /*
  * transport.c: see transport.h. The protocol, from host_link.h:
  *   claim a FREE slot (CAS FREE -> OWNED); encode into slot.req; store
- *   req_len, then state = REQUEST; ring the doorbell if monitor_sleeping;
+ *   req_len, then state = REQUEST; set the slot's bit in header.posted (so the
+ *   monitor looks at this slot, not all 64); ring the doorbell if monitor_sleeping;
  *   spin (bounded, yielding between bursts) for state == RESPONSE; then
  *   waiter = 1, re-check, FUTEX_WAIT on &state; read resp; state = FREE.
- * The seq_cst store of REQUEST followed by the seq_cst load of
+ * The seq_cst store of REQUEST (and the posted bit) followed by the seq_cst load of
  * monitor_sleeping pairs with the monitor's "monitor_sleeping = 1, fence,
  * re-scan" (a Dekker handshake): the monitor either sees the request or we see
  * the flag and ring. Likewise waiter = 1 / re-check pairs with the monitor's
@@ -112,6 +113,7 @@ int64_t xabi_pal_frame_call(struct xabi_pal_frame *f, size_t req_len) {
   __atomic_store_n(&s->waiter, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&s->req_len, (uint32_t)req_len, __ATOMIC_RELAXED);
   __atomic_store_n(&s->state, XABI_LINK_REQUEST, __ATOMIC_SEQ_CST);
+  __atomic_or_fetch(&g_area->posted, 1ull << (uint32_t)(s - slot_at(0)), __ATOMIC_SEQ_CST);
   ring_if_sleeping();
 
   for (int burst = 0; burst < SPIN_BURSTS; burst++) {

@@ -20,9 +20,13 @@ namespace {
 using namespace std::chrono_literals;
 namespace launch = xabi::launch;
 
-// Slowest single call the healthy picoprocess may see. Generous: 2 shared,
-// noisy cores, and a neighbour that may hold one of them.
-constexpr uint64_t kBoundUs = 200000;
+// Slowest single call the healthy picoprocess may see: a starvation bound, not
+// a latency target. On 2 shared cores with ctest running other tests beside
+// this one, single calls of 300 ms were seen (CI, beside 'garbage'); a
+// neighbour that starved the healthy picoprocess would hold it for seconds.
+// Latency (median, p99) beside each neighbour is measured by
+// bench/neighbours, never asserted here (docs/benchmarks.md).
+constexpr uint64_t kBoundUs = 1000000;
 
 launch::LaunchSpec spec(std::vector<std::string> args, launch::Mode mode = launch::Mode::kKill) {
   launch::LaunchSpec s;
