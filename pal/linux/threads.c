@@ -47,7 +47,7 @@ __asm__(".text\n"
 
 int64_t xabi_pal_impl_thread_create(void *entry, void *stack, uint64_t arg) {
   const uint64_t sp = (uint64_t)(uintptr_t)stack;
-  if (entry == 0 || sp % 16 != 0 || sp >= XABI_ADDR_LIMIT)
+  if (entry == 0 || sp % XABI_STACK_ALIGN != 0 || sp >= XABI_ADDR_LIMIT)
     return XABI_E_INVAL;
   /* Reserve a place first, so racing creators cannot overshoot the limit. */
   uint32_t n = __atomic_load_n(&g_live_threads, __ATOMIC_RELAXED);

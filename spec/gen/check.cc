@@ -130,6 +130,7 @@ class Checker {
 
   void run() {
     declarations();
+    named_bounds();
     calls();
     allow_list();
   }
@@ -251,6 +252,66 @@ class Checker {
   }
 
   // -- pass 3: calls and parameters
+
+  // -- pass 2b: bounds that name a constant
+
+  // A bound names the constant it stands for (max_is: "LIMIT_IO"); xabi-gen
+  // fills the number in, so every emitter sees a plain value. A literal beside
+  // the name must agree with the constant; a bare literal equal to a bound
+  // constant must name it instead: otherwise changing the constant would leave
+  // the bound behind.
+  void named_bounds() {
+    spec::Spec& s = abi_.spec;
+    for (int i = 0; i < s.calls_size(); ++i) {
+      spec::Call& c = *s.mutable_calls(i);
+      const Locator cl = root_.nested(s, "calls", i);
+      for (int j = 0; j < c.params_size(); ++j) {
+        spec::Param& p = *c.mutable_params(j);
+        const Locator pl = cl.nested(c, "params", j);
+        const std::string what = "call '" + c.name() + "' parameter '" + p.name() + "'";
+        auto set_max_len = [&](uint64_t v) { p.set_max_len(v); };
+        auto set_align = [&](uint64_t v) { p.set_align(v); };
+        bound(p.max_len_is(), p.max_len(), set_max_len, pl, p, "max_len", what);
+        // Alignments up to 16 are C types' natural alignments, not limits.
+        bound(p.align_is(), p.align(), set_align, pl, p, "align", what, p.align() > 16);
+        if (!p.has_range()) continue;
+        spec::Range& r = *p.mutable_range();
+        const Locator rl = pl.nested(p, "range", -1);
+        if (r.min() < 0 && !r.min_is().empty())
+          d_.error(rl.at(r, "min_is"), what + ": a negative range min cannot name a constant");
+        auto set_min = [&](uint64_t v) { r.set_min(static_cast<int64_t>(v)); };
+        auto set_max = [&](uint64_t v) { r.set_max(v); };
+        bound(r.min_is(), static_cast<uint64_t>(std::max<int64_t>(r.min(), 0)), set_min, rl, r, "min", what + " range");
+        bound(r.max_is(), r.max(), set_max, rl, r, "max", what + " range");
+      }
+    }
+  }
+
+  template <typename Set>
+  void bound(const std::string& name, uint64_t literal, Set set, const Locator& l, const Message& m, const char* field,
+             const std::string& what, bool may_restate = true) {
+    const std::string named_field = std::string(field) + "_is";
+    if (!name.empty()) {
+      const spec::Constant* k = abi_.constant(name);
+      if (!k) {
+        d_.error(l.at(m, named_field.c_str()), what + " " + named_field + " names '" + name + "', which is not a constant");
+        return;
+      }
+      if (k->flag()) d_.error(l.at(m, named_field.c_str()), what + " " + named_field + " names the flag " + name + ", not a bound");
+      if (literal != 0 && literal != k->value())
+        d_.error(l.at(m, field), what + " " + field + " " + std::to_string(literal) + " disagrees with " + name + " (" +
+                                     std::to_string(k->value()) + ")");
+      set(k->value());
+      return;
+    }
+    if (literal < 2 || !may_restate) return;  // 0 and 1 are not restatements of anything
+    for (const auto& k : abi_.spec.constants())
+      if (!k.flag() && k.value() == literal) {
+        d_.error(l.at(m, field), what + " " + field + " " + std::to_string(literal) + " restates " + k.name() + ": write " +
+                                     named_field + ": \"" + k.name() + "\"");
+        return;
+      }
+  }
 
   void calls() {
     const spec::Spec& s = abi_.spec;

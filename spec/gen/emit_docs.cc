@@ -24,13 +24,21 @@ std::string type_text(const Abi& abi, const spec::Param& p) {
   return t;
 }
 
+// A bound as the reader should see it: the constant it stands for, with its value.
+std::string bound(const std::string& constant, uint64_t value) {
+  return constant.empty() ? std::to_string(value) : "`" + constant + "` (" + std::to_string(value) + ")";
+}
+
 std::string constraints(const spec::Param& p) {
   std::string s;
   auto add = [&](const std::string& x) { s += (s.empty() ? "" : "; ") + x; };
-  if (p.has_range()) add(std::to_string(p.range().min()) + " ≤ value ≤ " + std::to_string(p.range().max()));
-  if (p.max_len()) add(p.type() == spec::CSTR ? "at most " + std::to_string(p.max_len()) + " bytes before the NUL"
-                                              : "at most " + std::to_string(p.max_len()) + " bytes");
-  if (p.align()) add("aligned to " + std::to_string(p.align()));
+  if (p.has_range()) {
+    const std::string min = p.range().min_is().empty() ? std::to_string(p.range().min())
+                                                       : bound(p.range().min_is(), static_cast<uint64_t>(p.range().min()));
+    add(min + " ≤ value ≤ " + bound(p.range().max_is(), p.range().max()));
+  }
+  if (p.max_len()) add("at most " + bound(p.max_len_is(), p.max_len()) + (p.type() == spec::CSTR ? " bytes before the NUL" : " bytes"));
+  if (p.align()) add("aligned to " + bound(p.align_is(), p.align()));
   return s.empty() ? "—" : s;
 }
 
