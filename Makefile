@@ -7,9 +7,8 @@ JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_TARGETS := fuzz_wire_dispatch fuzz_wire_roundtrip fuzz_spec_parser fuzz_elf_image fuzz_model fuzz_filter fuzz_adapter fuzz_case_file
 
-.PHONY: all deps build test test-fast test-asan build-asan build-fuzz fuzz-smoke gen-docs clean conform
+.PHONY: all deps build test test-fast test-asan build-asan build-fuzz fuzz-smoke fuzz-cflite-check gen-docs clean conform
 
 CONFORM_OUT ?= $(BUILD)/conformance/reports
 ADAPTERS    := $(BUILD)/conformance/adapters
@@ -47,7 +46,7 @@ $(FUZZ_BUILD)/build.ninja: | deps
 	  -DXABI_SANITIZE=ON -DXABI_FUZZ=ON -DXABI_WERROR=ON $(CMAKE_FLAGS)
 
 build-fuzz: deps $(FUZZ_BUILD)/build.ninja
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_TARGETS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
 
 # Each fuzz target on a copy of its corpus plus its regression inputs, 20 000
 # inputs from a fixed seed (deterministic, so CI results reproduce); fails on
@@ -55,6 +54,11 @@ build-fuzz: deps $(FUZZ_BUILD)/build.ninja
 fuzz-smoke: build-fuzz
 	ctest --test-dir $(FUZZ_BUILD) -L fuzz --output-on-failure
 	SMOKE_RUNS=20000 SMOKE_SEED=1 bash fuzz/smoke.sh $(FUZZ_BUILD)
+
+# .clusterfuzzlite/build.sh run as the ClusterFuzzLite builder would, with
+# Debian's clang and libFuzzer; then every target on its packaged seeds.
+fuzz-cflite-check: deps
+	bash fuzz/cflite_check.sh $(CURDIR)/build-cflite
 
 # Everything: the regular build, the ASan+UBSan build, the fuzz smoke.
 test: test-fast test-asan fuzz-smoke

@@ -60,18 +60,10 @@ __attribute__((used, section("__libfuzzer_extra_counters"))) uint8_t g_path_coun
   std::abort();
 }
 
-uint64_t bind(const meta::AllowValue& v, const LaunchParams& p) {
-  if (v.param.empty()) return v.literal;
-  if (v.param == "doorbell_fd") return p.doorbell_fd;
-  if (v.param == "region_base") return p.region_base;
-  if (v.param == "region_mask") return p.region_mask;
-  die("allow-list uses an unknown launch parameter " + std::string(v.param));
-}
-
 bool check_holds(const meta::ArgCheck& c, const __u64 args[6], const LaunchParams& p) {
   const uint64_t arg = args[c.arg];  // the full 64 bits
-  if (c.op == meta::ArgCheck::Op::kEq) return arg == bind(c.value, p);
-  return (arg & bind(c.mask, p)) == bind(c.value, p);
+  if (c.op == meta::ArgCheck::Op::kEq) return arg == c.value.bind(p);
+  return (arg & c.mask.bind(p)) == c.value.bind(p);
 }
 
 // The x86-64 number of every allow-list entry, resolved as the builder does.

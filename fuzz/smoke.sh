@@ -17,7 +17,9 @@ fi
 build=$(cd "$1" && pwd) || { echo "$0: no build directory $1" >&2; exit 2; }
 secs=${2:-10}
 here=$(cd "$(dirname "$0")" && pwd)
-targets="wire_dispatch wire_roundtrip spec_parser elf_image model filter adapter case_file"
+# The targets CMake built (fuzz/CMakeLists.txt's one list).
+[ -f "$build/fuzz/targets.txt" ] || { echo "$0: no $build/fuzz/targets.txt (configure with -DXABI_FUZZ=ON)" >&2; exit 1; }
+targets=$(cat "$build/fuzz/targets.txt")
 work=$(mktemp -d "${TMPDIR:-/tmp}/xabi-fuzz-smoke.XXXXXX")
 artifacts=${SMOKE_ARTIFACTS:-$work/artifacts}
 mkdir -p "$artifacts"
@@ -44,6 +46,7 @@ for t in $targets; do
   budget=(-max_total_time="$secs")
   [ -n "${SMOKE_RUNS:-}" ] && budget=(-runs="$SMOKE_RUNS")
   [ -n "${SMOKE_SEED:-}" ] && budget+=(-seed="$SMOKE_SEED")
+  [ -f "$here/dictionaries/$t.dict" ] && budget+=(-dict="$here/dictionaries/$t.dict")
   (cd "$work" && TMPDIR=$work "$bin" "${budget[@]}" -timeout=5 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$artifacts/$t/" "$corpus" "${regress[@]}") >"$log" 2>&1
   rc=$?

@@ -29,6 +29,7 @@
 
 #include "agent_protocol.h"
 #include "xabi/invoke.h"
+#include "xabi/linux_syscalls.h"
 #include "xabi/xabi.h"
 
 /* ---- storage (all static: the agent allocates nothing) */
@@ -372,7 +373,7 @@ static long storm_clone(void *stack_top, int *tid) {
       "jmp 1b\n"
       "2:\n"
       : "=a"(ret)
-      : "a"(56L), "D"(0x3d0f00ul), "S"(stack_top), "d"(tid), "r"(r10), "r"(r8)
+      : "a"((long)XABI_NR_CLONE), "D"((unsigned long)XABI_ALLOW_CLONE_THREAD_FLAGS), "S"(stack_top), "d"(tid), "r"(r10), "r"(r8)
       : "rcx", "r11", "memory");
   return ret;
 }

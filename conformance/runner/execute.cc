@@ -13,6 +13,7 @@
 
 #include "agent_protocol.h"
 #include "xabi/meta.hpp"
+#include "xabi/xabi.h"
 
 namespace xabi::conform {
 namespace {
@@ -295,10 +296,10 @@ struct Interp {
 
   // Observes freshly allocated memory: zero-filled, writable, readable back.
   void observe_alloc(int worker, uint64_t base, uint64_t len) {
-    uint64_t pages = (len + 4095) / 4096 * 4096;
+    const uint64_t pages = (len + XABI_PAGE - 1) / XABI_PAGE * XABI_PAGE;
     std::vector<std::pair<uint64_t, uint64_t>> spans;
     if (pages <= (1u << 20)) spans.push_back({base, pages});
-    else spans = {{base, 4096}, {base + pages - 4096, 4096}};
+    else spans = {{base, XABI_PAGE}, {base + pages - XABI_PAGE, XABI_PAGE}};
     for (auto [a, n] : spans) {
       mem_check(worker, a, n, 0, "fresh memory is zero-filled");
       mem_fill(worker, a, n, 0xa5);

@@ -35,8 +35,8 @@ int seal_handshake(struct xabi_link_header *header, int doorbell_fd) {
   while (r == -XABI_ERRNO_EINTR || r == -XABI_ERRNO_EAGAIN);
   if (r != sizeof one)
     return XABI_BOOTSTRAP_DOORBELL;
-  /* Shared FUTEX_WAIT (op 0): the monitor wakes us through its own mapping. */
+  /* Shared FUTEX_WAIT: the monitor wakes us through its own mapping. */
   for (uint32_t v; (v = __atomic_load_n(&header->go, __ATOMIC_ACQUIRE)) != 1;)
-    xabi_raw_syscall6(XABI_NR_FUTEX, (long)(uintptr_t)&header->go, 0, v, 0, 0, 0);
+    xabi_raw_syscall6(XABI_NR_FUTEX, (long)(uintptr_t)&header->go, XABI_ALLOW_FUTEX_WAIT, v, 0, 0, 0);
   return 0;
 }

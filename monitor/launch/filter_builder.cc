@@ -13,6 +13,7 @@
 #include "host_link.h"
 #include "mutant.h"
 #include "../host/unique_fd.h"
+#include "xabi/linux_syscalls.h"
 #include "xabi/syscalls.hpp"
 
 namespace xabi::launch {
@@ -22,14 +23,6 @@ using Ctx = std::unique_ptr<void, void (*)(scmp_filter_ctx)>;
 
 Error lib_error(std::string_view what, int rc) {
   return Error{ErrorCode::kSeccompLibrary, std::string(what) + ": " + std::strerror(-rc)};
-}
-
-Result<uint64_t> bind(const meta::AllowValue& v, const LaunchParams& p) {
-  if (v.param.empty()) return v.literal;
-  if (v.param == "doorbell_fd") return p.doorbell_fd;
-  if (v.param == "region_base") return p.region_base;
-  if (v.param == "region_mask") return p.region_mask;
-  return Error{ErrorCode::kUnboundParameter, std::string(v.param)};
 }
 
 // The context with every allow-list rule added; mode does not change the
@@ -51,15 +44,11 @@ Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/, std::span<co
     if (XABI_MUTANT(filter_deny_clone) && name == "clone") continue;
     std::vector<scmp_arg_cmp> cmps;
     for (const meta::ArgCheck& c : rule.args) {
-      Result<uint64_t> value = bind(c.value, params);
-      if (!value) return value.error();
-      if (c.op == meta::ArgCheck::Op::kEq) {
-        cmps.push_back(scmp_arg_cmp{c.arg, SCMP_CMP_EQ, value.value(), 0});
-      } else {
-        Result<uint64_t> mask = bind(c.mask, params);
-        if (!mask) return mask.error();
-        cmps.push_back(scmp_arg_cmp{c.arg, SCMP_CMP_MASKED_EQ, mask.value(), value.value()});
-      }
+      const uint64_t value = c.value.bind(params);
+      if (c.op == meta::ArgCheck::Op::kEq)
+        cmps.push_back(scmp_arg_cmp{c.arg, SCMP_CMP_EQ, value, 0});
+      else
+        cmps.push_back(scmp_arg_cmp{c.arg, SCMP_CMP_MASKED_EQ, c.mask.bind(params), value});
       if (XABI_MUTANT(filter_upper_bits_ignored)) {
         // Only the low halves: EQ becomes MASKED_EQ with 0xffffffff.
         scmp_arg_cmp& last = cmps.back();
@@ -70,7 +59,7 @@ Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/, std::span<co
     }
     if (XABI_MUTANT(filter_deny_requeue) && name == "futex" &&
         std::any_of(rule.args.begin(), rule.args.end(), [](const meta::ArgCheck& c) {
-          return c.arg == 1 && c.value.param.empty() && c.value.literal == 4;  // FUTEX_CMP_REQUEUE
+          return c.arg == 1 && !c.value.field && c.value.literal == XABI_ALLOW_FUTEX_CMP_REQUEUE;
         }))
       continue;
     // _exact: libseccomp must not rewrite the rule behind our back.

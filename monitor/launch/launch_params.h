@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "xabi/syscalls.hpp"
+
 namespace xabi::launch {
 
 // kKill (the default) ends the picoprocess at its first denied system call;
@@ -18,11 +20,8 @@ enum class Mode { kKill, kErrno };
 
 std::string_view mode_name(Mode m);  // "kill" / "errno"
 
-// Values for the allow-list's launch parameters (xabi::meta::kLaunchParams).
-struct LaunchParams {
-  uint64_t doorbell_fd = 0;
-  uint64_t region_base = 0;
-  uint64_t region_mask = 0;
-};
+// Values for the allow-list's launch parameters: generated from the spec's
+// launch_params, so a parameter the allow-list names is a field here.
+using LaunchParams = meta::LaunchParams;
 
 }  // namespace xabi::launch

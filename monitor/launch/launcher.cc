@@ -30,7 +30,7 @@
 namespace xabi::launch {
 namespace {
 
-constexpr uint64_t kPage = 4096;
+constexpr uint64_t kPage = XABI_PAGE;  // the ABI's page is the x86-64 page the kernel maps
 uint64_t page_up(uint64_t x) { return (x + kPage - 1) & ~(kPage - 1); }
 
 Result<std::vector<unsigned char>> read_image(const std::string& path) {

@@ -26,7 +26,6 @@ namespace xabi::launch {
   X(kSeccompLibrary, "the system-call filter could not be built (libseccomp refused it)")      \
   X(kFilterTooLong, "the system-call filter is longer than the bootstrap can install")         \
   X(kUnknownSyscall, "the allow-list names a system call this system's libseccomp lacks")      \
-  X(kUnboundParameter, "the allow-list names a launch parameter the host does not know")       \
   X(kSystem, "a system call in the host failed")                                               \
   X(kSpawnFailed, "the picoprocess could not be created")                                      \
   X(kBootstrapFailed, "the bootstrap ended before sealing the picoprocess")                    \

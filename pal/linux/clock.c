@@ -7,8 +7,6 @@
 #include "raw_syscall.h"
 #include "xabi/pal_stubs.h"
 
-#define XABI_CLOCK_MONOTONIC 1
-
 struct xabi_timespec {
   int64_t sec;
   int64_t nsec;
@@ -17,6 +15,6 @@ struct xabi_timespec {
 uint64_t xabi_pal_impl_time_now(void) {
   struct xabi_timespec ts = {0, 0};
   /* Cannot fail for a valid clock and a writable stack buffer. */
-  xabi_raw_syscall2(XABI_NR_CLOCK_GETTIME, XABI_CLOCK_MONOTONIC, (long)(uintptr_t)&ts);
+  xabi_raw_syscall2(XABI_NR_CLOCK_GETTIME, XABI_ALLOW_CLOCK_MONOTONIC, (long)(uintptr_t)&ts);
   return (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
 }

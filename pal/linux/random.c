@@ -12,7 +12,7 @@ int64_t xabi_pal_impl_random(void *buf, uint64_t len) {
   uint64_t done = 0;
   while (done < len) {
     long r = xabi_raw_syscall3(XABI_NR_GETRANDOM, (long)((uintptr_t)buf + done), (long)(len - done),
-                               0);
+                               XABI_ALLOW_GETRANDOM_FLAGS);
     if (r == -XABI_ERRNO_EINTR)
       continue;
     if (r <= 0) /* EFAULT; 0 cannot happen for len > 0 but must not spin */

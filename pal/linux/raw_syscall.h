@@ -8,20 +8,11 @@
 #ifndef XABI_PAL_LINUX_RAW_SYSCALL_H
 #define XABI_PAL_LINUX_RAW_SYSCALL_H
 
-/* System call numbers the PAL uses (x86-64; spelled out so this header needs
- * no host headers and cannot pick up another ABI's numbers). */
-enum {
-  XABI_NR_WRITE = 1,
-  XABI_NR_SCHED_YIELD = 24,
-  XABI_NR_CLONE = 56,
-  XABI_NR_EXIT = 60,
-  XABI_NR_ARCH_PRCTL = 158,
-  XABI_NR_FUTEX = 202,
-  XABI_NR_CLOCK_GETTIME = 228,
-  XABI_NR_EXIT_GROUP = 231,
-  XABI_NR_GETRANDOM = 318,
-  XABI_NR_FUTEX_WAITV = 449,
-};
+/* System call numbers (XABI_NR_*) and the argument values the filter admits
+ * (XABI_ALLOW_*), generated from the spec's allow-list: x86-64 numbers from
+ * libseccomp, no host headers. A system call the filter does not allow has no
+ * name here, so the PAL cannot make it by mistake. */
+#include "xabi/linux_syscalls.h"
 
 /* errno values the PAL maps to ABI errors. */
 enum { XABI_ERRNO_EINTR = 4, XABI_ERRNO_EAGAIN = 11, XABI_ERRNO_EFAULT = 14 };

@@ -1,18 +1,19 @@
 /* PAL-local thread calls: xabi_thread_create, xabi_thread_exit, xabi_set_tls.
  *
  * A thread is a raw clone with exactly the flags the seccomp allow-list
- * permits (XABI_PAL_CLONE_FLAGS). The live count is kept here, atomically,
+ * permits (XABI_ALLOW_CLONE_THREAD_FLAGS). The live count is kept here, atomically,
  * because the ABI's LIMIT_THREADS must hold whatever the kernel would allow. */
 #include <stdint.h>
 
 #include "raw_syscall.h"
 #include "xabi/pal_stubs.h"
 
-/* CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID:
- * the allow-list's `clone arg0 == 0x3d0f00`. SETTLS with tls = 0 starts the
- * thread with no TLS base, as the ABI says. */
-#define XABI_PAL_CLONE_FLAGS 0x3d0f00ul
-#define XABI_ARCH_SET_FS 0x1002
+/* XABI_ALLOW_CLONE_THREAD_FLAGS (CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|
+ * SETTLS|PARENT_SETTID|CHILD_CLEARTID) is the allow-list's only clone. SETTLS
+ * with tls = 0 starts the thread with no TLS base, as the ABI says. */
+
+#define XABI_PAL_STR2(x) #x
+#define XABI_PAL_STR(x) XABI_PAL_STR2(x)
 
 /* The initial thread is alive from the start. */
 static uint32_t g_live_threads = 1;
@@ -31,7 +32,7 @@ __asm__(".text\n"
         "  push %r12\n"
         "  mov 16(%rsp), %r12\n"  /* arg (7th argument, above the return address) */
         "  mov %rcx, %r10\n"      /* ctid: the kernel's 4th argument register */
-        "  mov $56, %eax\n"       /* SYS_clone; entry stays in %r9, which clone keeps */
+        "  mov $" XABI_PAL_STR(XABI_NR_CLONE) ", %eax\n" /* entry stays in %r9, which clone keeps */
         "  syscall\n"
         "  test %rax, %rax\n"
         "  jz 1f\n"
@@ -57,7 +58,7 @@ int64_t xabi_pal_impl_thread_create(void *entry, void *stack, uint64_t arg) {
   } while (!__atomic_compare_exchange_n(&g_live_threads, &n, n + 1, 1, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED));
   int ptid = 0;
-  long tid = xabi_pal_linux_clone(XABI_PAL_CLONE_FLAGS, stack, &ptid, 0, 0, entry, arg);
+  long tid = xabi_pal_linux_clone(XABI_ALLOW_CLONE_THREAD_FLAGS, stack, &ptid, 0, 0, entry, arg);
   if (tid < 0) {
     __atomic_fetch_sub(&g_live_threads, 1, __ATOMIC_ACQ_REL);
     return XABI_E_NO_RESOURCES;
@@ -82,5 +83,5 @@ int64_t xabi_pal_impl_set_tls(void *base) {
    * draws the line one page lower. */
   if (b >= XABI_ADDR_LIMIT - XABI_PAGE)
     return XABI_E_INVAL;
-  return xabi_raw_syscall2(XABI_NR_ARCH_PRCTL, XABI_ARCH_SET_FS, (long)b) == 0 ? 0 : XABI_E_INVAL;
+  return xabi_raw_syscall2(XABI_NR_ARCH_PRCTL, XABI_ALLOW_ARCH_SET_FS, (long)b) == 0 ? 0 : XABI_E_INVAL;
 }

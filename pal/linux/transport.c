@@ -17,12 +17,8 @@
 #include <stdint.h>
 
 #include "host_link.h"
+#include "raw_syscall.h"
 #include "xabi/pal_stubs.h"
-
-#define SYS_WRITE_NR 1
-#define SYS_SCHED_YIELD_NR 24
-#define SYS_FUTEX_NR 202
-#define FUTEX_WAIT_OP 0 /* shared: the monitor wakes us from another process */
 
 /* Spin budget: bursts of pause polls (~25 ns each on this machine) with a
  * sched_yield between bursts, so a guest that shares a CPU with the monitor
@@ -43,36 +39,19 @@ struct ktimespec {
 static struct xabi_link_header *g_area;
 static uint32_t g_seq;
 
-static long sys3(long n, long a1, long a2, long a3) {
-  long ret;
-  __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a1), "S"(a2), "d"(a3) : "rcx", "r11", "memory");
-  return ret;
-}
-
-static long sys6(long n, long a1, long a2, long a3, long a4, long a5, long a6) {
-  long ret;
-  register long r10 __asm__("r10") = a4;
-  register long r8 __asm__("r8") = a5;
-  register long r9 __asm__("r9") = a6;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
-                   : "rcx", "r11", "memory");
-  return ret;
-}
-
 static struct xabi_link_slot *slot_at(uint32_t i) {
   return (struct xabi_link_slot *)((uint8_t *)g_area + XABI_LINK_SLOTS_OFFSET) + i;
 }
 
 static void futex_wait(uint32_t *word, uint32_t expected) {
   struct ktimespec ts = {0, WAIT_NS};
-  sys6(SYS_FUTEX_NR, (long)word, FUTEX_WAIT_OP, (long)expected, (long)&ts, 0, 0);
+  /* Shared: the monitor wakes us from another process. */
+  xabi_raw_syscall6(XABI_NR_FUTEX, (long)word, XABI_ALLOW_FUTEX_WAIT, (long)expected, (long)&ts, 0, 0);
 }
 
 static void ring_doorbell(void) {
   uint64_t one = 1;
-  sys3(SYS_WRITE_NR, XABI_LINK_FD_DOORBELL, (long)&one, sizeof one);
+  xabi_raw_syscall3(XABI_NR_WRITE, XABI_LINK_FD_DOORBELL, (long)&one, sizeof one);
 }
 
 static void ring_if_sleeping(void) {
@@ -121,7 +100,7 @@ int64_t xabi_pal_frame_call(struct xabi_pal_frame *f, size_t req_len) {
       if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == XABI_LINK_RESPONSE) goto answered;
       __builtin_ia32_pause();
     }
-    sys3(SYS_SCHED_YIELD_NR, 0, 0, 0);
+    xabi_raw_syscall1(XABI_NR_SCHED_YIELD, 0);
   }
   __atomic_store_n(&s->waiter, 1, __ATOMIC_SEQ_CST);
   for (;;) {

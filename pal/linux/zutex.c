@@ -11,11 +11,9 @@
 #include "raw_syscall.h"
 #include "xabi/pal_stubs.h"
 
-enum {
-  XABI_FUTEX_WAIT = 0,
-  XABI_FUTEX_CMP_REQUEUE = 4,
-  XABI_FUTEX2_SIZE_U32 = 0x02,
-};
+/* futex_waitv's per-word flag (no allow-list check: the filter cannot read
+ * the array). */
+enum { XABI_FUTEX2_SIZE_U32 = 0x02 };
 
 /* struct futex_waitv from <linux/futex.h>. */
 struct xabi_futex_waitv {
@@ -56,7 +54,7 @@ int64_t xabi_pal_impl_zutex_wait(const struct xabi_zutex_spec *specs, uint32_t n
   for (;;) {
     long r;
     if (n == 1)
-      r = xabi_raw_syscall6(XABI_NR_FUTEX, (long)w[0].uaddr, XABI_FUTEX_WAIT, (long)w[0].val, 0,
+      r = xabi_raw_syscall6(XABI_NR_FUTEX, (long)w[0].uaddr, XABI_ALLOW_FUTEX_WAIT, (long)w[0].val, 0,
                             0, 0);
     else
       r = xabi_raw_syscall6(XABI_NR_FUTEX_WAITV, (long)(uintptr_t)w, n, 0, 0, 0, 0);
@@ -83,7 +81,7 @@ int64_t xabi_pal_impl_zutex_wake(void *word, uint32_t expect, uint32_t n_wake,
     return XABI_E_FAULT;
   /* FUTEX_CMP_REQUEUE: val = n_wake, val2 (the timeout slot) = n_requeue,
    * val3 = the value the word must still hold. */
-  long r = xabi_raw_syscall6(XABI_NR_FUTEX, (long)w, XABI_FUTEX_CMP_REQUEUE, n_wake, n_requeue,
+  long r = xabi_raw_syscall6(XABI_NR_FUTEX, (long)w, XABI_ALLOW_FUTEX_CMP_REQUEUE, n_wake, n_requeue,
                              (long)rq, expect);
   return r >= 0 ? r : map_errno(r);
 }

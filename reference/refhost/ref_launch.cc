@@ -23,11 +23,12 @@
 #include <cstring>
 
 #include "bootstrap_exit.h"
+#include "xabi/xabi.h"
 
 namespace xabi::refhost {
 namespace {
 
-constexpr uint64_t kPage = 4096;
+constexpr uint64_t kPage = XABI_PAGE;  // the ABI's page is the x86-64 page the kernel maps
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 

@@ -17,6 +17,8 @@
 #include <set>
 #include <sstream>
 
+#include <seccomp.h>
+
 #include "abi.h"
 #include "emit.h"  // struct_size, for sizeof()
 
@@ -780,6 +782,7 @@ class Checker {
   void allow_list() {
     const spec::Spec& s = abi_.spec;
     std::set<std::string> params;
+    std::map<std::string, uint64_t> value_names;
     for (int i = 0; i < s.launch_params_size(); ++i) {
       const auto& p = s.launch_params(i);
       Loc loc = root_.nested(s, "launch_params", i).at(p, "name");
@@ -807,7 +810,20 @@ class Checker {
         if (a.op() == spec::ArgCheck::MASKED_EQ && !allow_value(a.mask()))
           d_.error(aloc, who + ": MASKED_EQ needs a mask that is an integer or a launch parameter");
         if (a.op() != spec::ArgCheck::MASKED_EQ && !a.mask().empty()) d_.error(al.at(a, "mask"), who + ": a mask is for MASKED_EQ only");
+        if (!a.value_name().empty()) {
+          const Loc nloc = al.at(a, "value_name");
+          if (!is_upper(a.value_name())) d_.error(nloc, who + ": value_name '" + a.value_name() + "' must be UPPER_CASE");
+          if (params.count(a.value())) d_.error(nloc, who + ": value_name names a literal, and '" + a.value() + "' is a launch parameter");
+          else if (allow_value(a.value())) {
+            const uint64_t v = std::stoull(a.value(), nullptr, 0);
+            auto [it, fresh] = value_names.emplace(a.value_name(), v);
+            if (!fresh && it->second != v)
+              d_.error(nloc, who + ": value_name " + a.value_name() + " is " + std::to_string(it->second) + " elsewhere, " + a.value() + " here");
+          }
+        }
       }
+      if (seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, sc.name().c_str()) < 0)
+        d_.error(loc, who + " is not an x86-64 system call libseccomp knows");
     }
   }
 

@@ -17,7 +17,7 @@ const std::vector<Artifact>& artifacts() {
       {"xabi/invoke.h", emit_invoke},             {"xabi/meta.hpp", emit_meta},
       {"xabi/model_state.hpp", emit_model_state}, {"xabi/model_rules.cc", emit_model_rules},
       {"xabi/syscalls.hpp", emit_syscalls},       {"xabi/z3_rules.hpp", emit_z3_header},
-      {"xabi/z3_rules.cc", emit_z3_rules},
+      {"xabi/z3_rules.cc", emit_z3_rules},       {"xabi/linux_syscalls.h", emit_linux_syscalls_h},
       {"abi.md", emit_docs},
   };
   return all;

@@ -1,5 +1,9 @@
 // xabi/syscalls.hpp: the seccomp allow-list as data, for the host's filter
 // builder, the filter's Z3 proof and its differential fuzzer.
+#include <seccomp.h>
+
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "emit.h"
@@ -17,10 +21,18 @@ std::string emit_syscalls(const Abi& abi) {
 
 namespace xabi::meta {
 
+// The values the host binds into the filter at launch (the spec's launch_params).
+struct LaunchParams {
+)";
+  for (const auto& p : abi.spec.launch_params()) o << "  uint64_t " << p.name() << " = 0;  // " << p.doc() << "\n";
+  o << R"(};
+
 // A value in a check: a literal, or a launch parameter the host binds.
 struct AllowValue {
-  std::string_view param;  // empty: use `literal`
+  std::string_view param;           // the launch parameter's name; empty: use `literal`
+  uint64_t LaunchParams::*field;    // the launch parameter; nullptr: use `literal`
   uint64_t literal;
+  constexpr uint64_t bind(const LaunchParams& p) const { return field ? p.*field : literal; }
 };
 
 struct ArgCheck {
@@ -41,8 +53,8 @@ struct SyscallRule {
 )";
   auto value = [&](const std::string& v) -> std::string {
     for (const auto& p : abi.spec.launch_params())
-      if (p.name() == v) return "{" + quote(v) + ", 0}";
-    return "{\"\", " + std::to_string(std::stoull(v, nullptr, 0)) + "ull}";
+      if (p.name() == v) return "{" + quote(v) + ", &LaunchParams::" + v + ", 0}";
+    return "{\"\", nullptr, " + std::to_string(std::stoull(v, nullptr, 0)) + "ull}";
   };
   o << "inline constexpr std::string_view kLaunchParams[] = {";
   for (const auto& p : abi.spec.launch_params()) o << quote(p.name()) << ", ";
@@ -52,9 +64,9 @@ struct SyscallRule {
     o << "inline constexpr ArgCheck allow_" << i << "[] = {";
     for (const auto& a : sc.args()) {
       o << "{" << a.arg() << ", " << (a.op() == spec::ArgCheck::MASKED_EQ ? "ArgCheck::Op::kMaskedEq" : "ArgCheck::Op::kEq") << ", "
-        << value(a.value()) << ", " << (a.mask().empty() ? std::string("{\"\", 0}") : value(a.mask())) << "}, ";
+        << value(a.value()) << ", " << (a.mask().empty() ? std::string("{\"\", nullptr, 0}") : value(a.mask())) << "}, ";
     }
-    if (sc.args_size() == 0) o << "{0, ArgCheck::Op::kEq, {\"\", 0}, {\"\", 0}}";
+    if (sc.args_size() == 0) o << "{0, ArgCheck::Op::kEq, {\"\", nullptr, 0}, {\"\", nullptr, 0}}";
     o << "};\n";
   }
   o << "}  // namespace detail\n\ninline constexpr SyscallRule kAllowList[] = {\n";
@@ -64,6 +76,31 @@ struct SyscallRule {
       << quote(sc.doc()) << "},\n";
   }
   o << "};\n\n}  // namespace xabi::meta\n";
+  return o.str();
+}
+
+// xabi/linux_syscalls.h: what the Linux PAL may pass to the kernel, as C
+// names. The numbers come from libseccomp (the same table the host's filter
+// builder resolves names with), the argument values from the allow-list's
+// value_name entries. A PAL that makes a system call the filter does not allow
+// has no XABI_NR_ name for it and fails to compile.
+std::string emit_linux_syscalls_h(const Abi& abi) {
+  std::ostringstream o;
+  o << banner(abi, "/* ", " */");
+  o << "#ifndef XABI_LINUX_SYSCALLS_H\n#define XABI_LINUX_SYSCALLS_H\n\n";
+  o << "/* x86-64 numbers of the system calls the seccomp allow-list admits. */\n";
+  std::set<std::string> names;
+  for (const auto& sc : abi.spec.syscalls())
+    if (names.insert(sc.name()).second)
+      o << "#define XABI_NR_" << upper(sc.name()) << " " << seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, sc.name().c_str())
+        << "\n";
+  o << "\n/* Argument values the allow-list admits (value_name in the spec). */\n";
+  std::map<std::string, std::string> values;
+  for (const auto& sc : abi.spec.syscalls())
+    for (const auto& a : sc.args())
+      if (!a.value_name().empty() && values.emplace(a.value_name(), a.value()).second)
+        o << "#define XABI_ALLOW_" << a.value_name() << " " << a.value() << "\n";
+  o << "\n#endif\n";
   return o.str();
 }
 

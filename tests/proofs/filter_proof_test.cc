@@ -19,15 +19,6 @@ using xabi::launch::LaunchParams;
 
 z3::expr bv64(z3::context& c, uint64_t v) { return c.bv_val(static_cast<uint64_t>(v), 64); }
 
-uint64_t bind(const xabi::meta::AllowValue& v, const LaunchParams& p) {
-  if (v.param.empty()) return v.literal;
-  if (v.param == "doorbell_fd") return p.doorbell_fd;
-  if (v.param == "region_base") return p.region_base;
-  if (v.param == "region_mask") return p.region_mask;
-  ADD_FAILURE() << "unknown launch parameter " << v.param;
-  return 0;
-}
-
 // What the spec allows, read straight from the allow-list (xabi/syscalls.hpp).
 z3::expr spec_allows(const SeccompData& d, const LaunchParams& p, std::span<const xabi::meta::SyscallRule> rules) {
   z3::context& c = d.nr.ctx();
@@ -38,8 +29,8 @@ z3::expr spec_allows(const SeccompData& d, const LaunchParams& p, std::span<cons
     z3::expr entry = d.nr == c.bv_val(nr, 32);
     for (const auto& chk : r.args) {
       const z3::expr arg = d.arg(chk.arg);
-      entry = entry && (chk.op == xabi::meta::ArgCheck::Op::kEq ? arg == bv64(c, bind(chk.value, p))
-                                                                : (arg & bv64(c, bind(chk.mask, p))) == bv64(c, bind(chk.value, p)));
+      entry = entry && (chk.op == xabi::meta::ArgCheck::Op::kEq ? arg == bv64(c, chk.value.bind(p))
+                                                                : (arg & bv64(c, chk.mask.bind(p))) == bv64(c, chk.value.bind(p)));
     }
     any = any || entry;
   }

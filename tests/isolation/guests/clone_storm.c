@@ -11,10 +11,11 @@
 #include <xabi/runtime.h>
 #include <xabi/sdk.h>
 
+#include "xabi/linux_syscalls.h"
 #include "xabi/xabi.h"
 
 #define EAGAIN_VALUE 11
-#define CLONE_THREAD_FLAGS 0x3d0f00ul /* the allow-list's clone arg0 */
+#define CLONE_THREAD_FLAGS XABI_ALLOW_CLONE_THREAD_FLAGS /* the allow-list's clone arg0 */
 #define STACK_BYTES 4096u
 
 static uint32_t g_park __attribute__((used)); /* the parked threads wait on it; nobody wakes them */

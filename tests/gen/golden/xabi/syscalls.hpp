@@ -7,10 +7,16 @@
 
 namespace xabi::meta {
 
+// The values the host binds into the filter at launch (the spec's launch_params).
+struct LaunchParams {
+};
+
 // A value in a check: a literal, or a launch parameter the host binds.
 struct AllowValue {
-  std::string_view param;  // empty: use `literal`
+  std::string_view param;           // the launch parameter's name; empty: use `literal`
+  uint64_t LaunchParams::*field;    // the launch parameter; nullptr: use `literal`
   uint64_t literal;
+  constexpr uint64_t bind(const LaunchParams& p) const { return field ? p.*field : literal; }
 };
 
 struct ArgCheck {
