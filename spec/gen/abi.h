@@ -42,6 +42,10 @@ struct Abi {
   std::string spec_path;   // as given on the command line (for messages and headers)
   std::string spec_text;   // the file's bytes
   spec::Spec spec;
+  // The host profile (--profile), empty when none was given: the Linux
+  // seccomp host's launch parameters and allow-list.
+  std::string profile_path;
+  spec::HostProfile profile;
   std::vector<CallIR> calls;  // in spec order
   std::vector<Loc> call_locs;
 
@@ -56,6 +60,9 @@ struct Abi {
 // Reads and checks the spec at `path`. Every problem goes to `diags`; the
 // result is usable by emitters only when diags.ok().
 std::unique_ptr<Abi> load_abi(const std::string& path, Diagnostics& diags);
+// Reads and checks a host profile at `path` into `abi` (whose spec must have
+// loaded cleanly); problems go to `diags`, which names the profile's file.
+void load_profile(Abi& abi, const std::string& path, Diagnostics& diags);
 
 // Type and field helpers shared by the emitters.
 const char* c_type(spec::Type t);   // C type of a parameter/result

@@ -134,6 +134,15 @@ class Checker {
     declarations();
     named_bounds();
     calls();
+  }
+
+  // A host profile's checks (the Checker then reads the profile's tree).
+  void run_profile() {
+    const spec::HostProfile& h = abi_.profile;
+    const Loc first{1, 1};
+    const Loc name = root_.at(h, "name").line ? root_.at(h, "name") : first;
+    if (h.name().empty() || !is_lower(h.name())) d_.error(name, "the profile needs a lower_case name");
+    doc(h.doc(), root_.at(h, "doc").line ? root_.at(h, "doc") : name, "the profile");
     allow_list();
   }
 
@@ -768,7 +777,7 @@ class Checker {
   // An integer literal (decimal or 0x hex) or a launch parameter.
   bool allow_value(const std::string& v) {
     if (v.empty()) return false;
-    for (const auto& p : abi_.spec.launch_params())
+    for (const auto& p : abi_.profile.launch_params())
       if (p.name() == v) return true;
     size_t used = 0;
     try {
@@ -780,7 +789,7 @@ class Checker {
   }
 
   void allow_list() {
-    const spec::Spec& s = abi_.spec;
+    const spec::HostProfile& s = abi_.profile;
     std::set<std::string> params;
     std::map<std::string, uint64_t> value_names;
     for (int i = 0; i < s.launch_params_size(); ++i) {
@@ -890,29 +899,46 @@ std::vector<const CallIR*> Abi::by_id() const {
   return v;
 }
 
-std::unique_ptr<Abi> load_abi(const std::string& path, Diagnostics& diags) {
-  auto abi = std::make_unique<Abi>();
-  abi->spec_path = path;
+namespace {
+
+// Reads `path` into `text` and parses it as `msg`, with locations in `tree`;
+// false (with diagnostics) when it cannot.
+bool parse_file(const std::string& path, std::string& text, Message& msg, TextFormat::ParseInfoTree& tree,
+                Diagnostics& diags, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    diags.error({}, "cannot read the spec file");
-    return abi;
+    diags.error({}, std::string("cannot read the ") + what + " file");
+    return false;
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  abi->spec_text = ss.str();
-
+  text = ss.str();
   TextFormat::Parser parser;
-  TextFormat::ParseInfoTree tree;
   ParseErrors collector(diags);
   parser.RecordErrorsTo(&collector);
   parser.WriteLocationsTo(&tree);
-  if (!parser.ParseFromString(abi->spec_text, &abi->spec)) {
-    if (diags.ok()) diags.error({}, "the spec does not parse");
-    return abi;
+  if (!parser.ParseFromString(text, &msg)) {
+    if (diags.ok()) diags.error({}, std::string("the ") + what + " does not parse");
+    return false;
   }
-  Checker(*abi, diags, tree).run();
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Abi> load_abi(const std::string& path, Diagnostics& diags) {
+  auto abi = std::make_unique<Abi>();
+  abi->spec_path = path;
+  TextFormat::ParseInfoTree tree;
+  if (parse_file(path, abi->spec_text, abi->spec, tree, diags, "spec")) Checker(*abi, diags, tree).run();
   return abi;
+}
+
+void load_profile(Abi& abi, const std::string& path, Diagnostics& diags) {
+  abi.profile_path = path;
+  std::string text;
+  TextFormat::ParseInfoTree tree;
+  if (parse_file(path, text, abi.profile, tree, diags, "profile")) Checker(abi, diags, tree).run_profile();
 }
 
 // ------------------------------------------------------------ helpers

@@ -130,13 +130,15 @@ std::string emit_docs(const Abi& abi) {
       o << "\nWhy: " << c.rationale() << "\n";
     }
   }
-  if (s.syscalls_size()) {
-    o << "\n## Seccomp allow-list (Linux hosts, x86-64)\n\n"
-         "Once sealed, the PAL may make these system calls and no others; an entry allows its call when all its checks hold. "
+  // The host profile is not the ABI: a section of its own, named after its file.
+  if (const spec::HostProfile& h = abi.profile; h.syscalls_size()) {
+    o << "\n## Host profile `" << h.name() << "`: seccomp allow-list (x86-64)\n\n"
+      << "From `" << abi.profile_path << "`, not the ABI: it binds only this host. " << md_escape(h.doc()) << "\n\n"
+      << "Once sealed, the PAL may make these system calls and no others; an entry allows its call when all its checks hold. "
          "Launch parameters are bound by the host when it starts the picoprocess:\n\n";
-    for (const auto& p : s.launch_params()) o << "- `" << p.name() << "`: " << p.doc() << "\n";
+    for (const auto& p : h.launch_params()) o << "- `" << p.name() << "`: " << p.doc() << "\n";
     o << "\n| system call | checks | why |\n|---|---|---|\n";
-    for (const auto& sc : s.syscalls()) {
+    for (const auto& sc : h.syscalls()) {
       std::string checks;
       for (const auto& a : sc.args()) {
         std::string c = a.op() == spec::ArgCheck::MASKED_EQ ? "(arg" + std::to_string(a.arg()) + " & " + a.mask() + ") == " + a.value()

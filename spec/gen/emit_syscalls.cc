@@ -24,7 +24,7 @@ namespace xabi::meta {
 // The values the host binds into the filter at launch (the spec's launch_params).
 struct LaunchParams {
 )";
-  for (const auto& p : abi.spec.launch_params()) o << "  uint64_t " << p.name() << " = 0;  // " << p.doc() << "\n";
+  for (const auto& p : abi.profile.launch_params()) o << "  uint64_t " << p.name() << " = 0;  // " << p.doc() << "\n";
   o << R"(};
 
 // A value in a check: a literal, or a launch parameter the host binds.
@@ -52,15 +52,15 @@ struct SyscallRule {
 
 )";
   auto value = [&](const std::string& v) -> std::string {
-    for (const auto& p : abi.spec.launch_params())
+    for (const auto& p : abi.profile.launch_params())
       if (p.name() == v) return "{" + quote(v) + ", &LaunchParams::" + v + ", 0}";
     return "{\"\", nullptr, " + std::to_string(std::stoull(v, nullptr, 0)) + "ull}";
   };
   o << "inline constexpr std::string_view kLaunchParams[] = {";
-  for (const auto& p : abi.spec.launch_params()) o << quote(p.name()) << ", ";
+  for (const auto& p : abi.profile.launch_params()) o << quote(p.name()) << ", ";
   o << "};\n\nnamespace detail {\n";
-  for (int i = 0; i < abi.spec.syscalls_size(); ++i) {
-    const auto& sc = abi.spec.syscalls(i);
+  for (int i = 0; i < abi.profile.syscalls_size(); ++i) {
+    const auto& sc = abi.profile.syscalls(i);
     o << "inline constexpr ArgCheck allow_" << i << "[] = {";
     for (const auto& a : sc.args()) {
       o << "{" << a.arg() << ", " << (a.op() == spec::ArgCheck::MASKED_EQ ? "ArgCheck::Op::kMaskedEq" : "ArgCheck::Op::kEq") << ", "
@@ -70,8 +70,8 @@ struct SyscallRule {
     o << "};\n";
   }
   o << "}  // namespace detail\n\ninline constexpr SyscallRule kAllowList[] = {\n";
-  for (int i = 0; i < abi.spec.syscalls_size(); ++i) {
-    const auto& sc = abi.spec.syscalls(i);
+  for (int i = 0; i < abi.profile.syscalls_size(); ++i) {
+    const auto& sc = abi.profile.syscalls(i);
     o << "    {" << quote(sc.name()) << ", std::span<const ArgCheck>(detail::allow_" << i << ", " << sc.args_size() << "), "
       << quote(sc.doc()) << "},\n";
   }
@@ -90,13 +90,13 @@ std::string emit_linux_syscalls_h(const Abi& abi) {
   o << "#ifndef XABI_LINUX_SYSCALLS_H\n#define XABI_LINUX_SYSCALLS_H\n\n";
   o << "/* x86-64 numbers of the system calls the seccomp allow-list admits. */\n";
   std::set<std::string> names;
-  for (const auto& sc : abi.spec.syscalls())
+  for (const auto& sc : abi.profile.syscalls())
     if (names.insert(sc.name()).second)
       o << "#define XABI_NR_" << upper(sc.name()) << " " << seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, sc.name().c_str())
         << "\n";
   o << "\n/* Argument values the allow-list admits (value_name in the spec). */\n";
   std::map<std::string, std::string> values;
-  for (const auto& sc : abi.spec.syscalls())
+  for (const auto& sc : abi.profile.syscalls())
     for (const auto& a : sc.args())
       if (!a.value_name().empty() && values.emplace(a.value_name(), a.value()).second)
         o << "#define XABI_ALLOW_" << a.value_name() << " " << a.value() << "\n";

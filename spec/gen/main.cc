@@ -1,7 +1,9 @@
 // xabi-gen: reads the ABI spec, checks it, and writes the generated artifacts.
 //
-//   xabi-gen --check SPEC          check only; exit 1 with file:line: messages
-//   xabi-gen SPEC --out DIR        check, then write DIR/xabi/*.h... and DIR/abi.md
+//   xabi-gen --check SPEC [--profile P]     check only; exit 1 with file:line: messages
+//   xabi-gen SPEC [--profile P] --out DIR   check, then write DIR/xabi/*.h... and DIR/abi.md
+// A profile (spec/linux_seccomp_host.textproto) adds one host's allow-list and
+// launch parameters; without one, xabi/syscalls.hpp and linux_syscalls.h are empty.
 //   xabi-gen --version
 //
 // Exit statuses: kExitStatuses below (and --help). --out is created and
@@ -94,10 +96,12 @@ int run_main(int argc, char** argv) {
   app.set_version_flag("--version", "xabi-gen " XABI_PROJECT_VERSION " (xabi ABI spec version " XABI_SPEC_VERSION ")",
                        "print xabi-gen's version and the ABI spec version of its source tree, and exit");
   app.footer(kExitStatuses);
-  std::string spec_path, out_dir;
+  std::string spec_path, profile_path, out_dir;
   bool check_only = false;
   app.add_option("spec", spec_path, "the spec (protobuf text format)")->required();
   app.add_flag("--check", check_only, "validate only");
+  app.add_option("--profile", profile_path,
+                 "a host profile beside the ABI (spec/linux_seccomp_host.textproto): its allow-list and launch parameters");
   app.add_option("--out", out_dir, "where to write the generated files (created if missing)");
   try {
     app.parse(argc, argv);
@@ -118,9 +122,19 @@ int run_main(int argc, char** argv) {
 
   xabi::gen::Diagnostics diags(spec_path);
   auto abi = xabi::gen::load_abi(spec_path, diags);
-  if (!diags.ok()) {
-    for (const auto& e : diags.errors()) std::cerr << e << "\n";
-    std::cerr << "xabi-gen: " << diags.errors().size() << " error" << (diags.errors().size() == 1 ? "" : "s") << "\n";
+  std::vector<std::string> errors = diags.errors();
+  if (diags.ok() && !profile_path.empty()) {
+    if (auto e = readable_spec(profile_path); !e.empty()) {
+      std::cerr << profile_path << ": " << e << "\nxabi-gen: cannot read the profile " << profile_path << "\n";
+      return kExitSpecErrors;
+    }
+    xabi::gen::Diagnostics profile_diags(profile_path);
+    xabi::gen::load_profile(*abi, profile_path, profile_diags);
+    errors = profile_diags.errors();
+  }
+  if (!errors.empty()) {
+    for (const auto& e : errors) std::cerr << e << "\n";
+    std::cerr << "xabi-gen: " << errors.size() << " error" << (errors.size() == 1 ? "" : "s") << "\n";
     return kExitSpecErrors;
   }
   if (check_only) return 0;

@@ -26,7 +26,11 @@ TEST(Golden, TinySpecGeneratesTheCommittedFiles) {
   xabi::gen::Diagnostics d("tests/gen/tiny.textproto");
   auto abi = xabi::gen::load_abi((dir / "tiny.textproto").string(), d);
   ASSERT_TRUE(d.ok()) << d.errors().front();
+  xabi::gen::Diagnostics pd("tests/gen/tiny_profile.textproto");
+  xabi::gen::load_profile(*abi, (dir / "tiny_profile.textproto").string(), pd);
+  ASSERT_TRUE(pd.ok()) << pd.errors().front();
   abi->spec_path = "tests/gen/tiny.textproto";  // as the build names it: independent of the checkout's place
+  abi->profile_path = "tests/gen/tiny_profile.textproto";
   const bool update = std::getenv("XABI_UPDATE_GOLDEN") != nullptr;
   for (const auto& a : xabi::gen::artifacts()) {
     const fs::path golden = dir / "golden" / a.path;

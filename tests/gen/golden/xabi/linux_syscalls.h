@@ -3,7 +3,10 @@
 #define XABI_LINUX_SYSCALLS_H
 
 /* x86-64 numbers of the system calls the seccomp allow-list admits. */
+#define XABI_NR_WRITE 1
+#define XABI_NR_FUTEX 202
 
 /* Argument values the allow-list admits (value_name in the spec). */
+#define XABI_ALLOW_FUTEX_WAIT 0
 
 #endif

@@ -9,6 +9,9 @@ namespace xabi::meta {
 
 // The values the host binds into the filter at launch (the spec's launch_params).
 struct LaunchParams {
+  uint64_t bell_fd = 0;  // The fd the PAL may write to.
+  uint64_t base = 0;  // The region's base.
+  uint64_t mask = 0;  // The region's mask.
 };
 
 // A value in a check: a literal, or a launch parameter the host binds.
@@ -34,12 +37,16 @@ struct SyscallRule {
   std::string_view doc;
 };
 
-inline constexpr std::string_view kLaunchParams[] = {};
+inline constexpr std::string_view kLaunchParams[] = {"bell_fd", "base", "mask", };
 
 namespace detail {
+inline constexpr ArgCheck allow_0[] = {{0, ArgCheck::Op::kEq, {"bell_fd", &LaunchParams::bell_fd, 0}, {"", nullptr, 0}}, };
+inline constexpr ArgCheck allow_1[] = {{0, ArgCheck::Op::kMaskedEq, {"base", &LaunchParams::base, 0}, {"mask", &LaunchParams::mask, 0}}, {1, ArgCheck::Op::kEq, {"", nullptr, 0ull}, {"", nullptr, 0}}, };
 }  // namespace detail
 
 inline constexpr SyscallRule kAllowList[] = {
+    {"write", std::span<const ArgCheck>(detail::allow_0, 1), "Ring the bell."},
+    {"futex", std::span<const ArgCheck>(detail::allow_1, 2), "Wait on a word in the region."},
 };
 
 }  // namespace xabi::meta
