@@ -124,8 +124,8 @@ std::vector<uint64_t> interesting_values(const LaunchParams& p) {
                              p.region_base ^ (uint64_t{1} << 63)};
   for (const meta::SyscallRule& r : meta::kAllowList)
     for (const meta::ArgCheck& c : r.args) {
-      v.push_back(bind(c.value, p));
-      if (c.op == meta::ArgCheck::Op::kMaskedEq) v.push_back(~bind(c.mask, p));
+      v.push_back(c.value.bind(p));
+      if (c.op == meta::ArgCheck::Op::kMaskedEq) v.push_back(~c.mask.bind(p));
     }
   return v;
 }
@@ -205,8 +205,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     switch (c % 8) {
       case 0: case 1: case 2: case 3:
         if (check) {
-          const uint64_t want = bind(check->value, params);
-          v = check->op == meta::ArgCheck::Op::kEq ? want : want | (in.u64() & ~bind(check->mask, params));
+          const uint64_t want = check->value.bind(params);
+          v = check->op == meta::ArgCheck::Op::kEq ? want : want | (in.u64() & ~check->mask.bind(params));
         } else {
           v = pool[in.u8() % pool.size()];
         }

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "prims.h"
+#include "reference/prims.h"
 #include "url.h"
 
 namespace {

@@ -11,12 +11,12 @@
 #include <iostream>
 
 #include "reference/prims.h"
+#include "xabi/model_calls.hpp"
 #include "xabi/xabi.h"
 
 namespace xabi::refhost {
 
 using xabi::ref::Arg;
-using xabi::ref::Args;
 using xabi::ref::Int;
 
 namespace {
@@ -38,7 +38,7 @@ xabi::ref::ModelConfig model_config(const HandlerConfig& c) {
 // not guest memory), so the model is shown one that is neither "never guest
 // memory" nor memory from xabi_alloc: the first page above the NULL page,
 // which no arena reaches.
-Arg no_ptr() { return Arg::num(XABI_PAGE); }
+constexpr xabi::ref::Int kNoPtr = XABI_PAGE;
 
 }  // namespace
 
@@ -48,12 +48,11 @@ RefHandler::~RefHandler() {
   for (auto& [id, ch] : chans_) ch.close();
 }
 
-void RefHandler::verify(std::string_view call, const Args& args, uint64_t result) {
+void RefHandler::verify(const xabi::ref::Verdict& v) {
   ++calls_;
-  const xabi::ref::Verdict v = model_.check(call, args, result, /*caller=*/0);
   if (v.ok()) return;
   std::cerr << "xabi-refhost: internal error: the reference model refuses the refhost's own answer to "
-            << call << ":\n  " << v.message << std::endl;
+            << v.call << ":\n  " << v.message << std::endl;
   std::_Exit(70);
 }
 
@@ -108,7 +107,7 @@ uint64_t RefHandler::alloc(uint64_t len) {
                     static_cast<off_t>(result - cfg_.arena_base), static_cast<off_t>(need)) != 0)
       result = 0;
   }
-  verify("alloc", {Arg::num(len)}, result);
+  verify(xabi::ref::check_alloc(model_, len, result));
   return result;
 }
 
@@ -118,7 +117,7 @@ int64_t RefHandler::free(uint64_t base, uint64_t len) {
   if (len == 0 || base % kPage != 0 || len % kPage != 0) result = XABI_E_INVAL;
   else if (!model_.state().mem.covers(lo, hi)) result = XABI_E_NOT_MAPPED;
   else result = 0;
-  verify("free", {Arg::num(base), Arg::num(len)}, static_cast<uint64_t>(result));
+  verify(xabi::ref::check_free(model_, base, len, static_cast<uint64_t>(result)));
   // Covered by the memory map, so inside the arena: the pages come back zero.
   if (result == 0)
     (void)::fallocate(cfg_.arena_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
@@ -129,7 +128,7 @@ int64_t RefHandler::free(uint64_t base, uint64_t len) {
 // ---- time
 
 int64_t RefHandler::alarm_set(uint64_t deadline) {
-  verify("alarm_set", {Arg::num(deadline)}, 0);
+  verify(xabi::ref::check_alarm_set(model_, deadline, 0));
   alarm_ = deadline;  // 0 cancels; a past deadline fires on the loop's next pass
   return 0;
 }
@@ -149,7 +148,7 @@ int64_t RefHandler::accept() {
     else result = XABI_E_NO_RESOURCES;
     if (result < 0) release_channel();
   }
-  verify("accept", {}, static_cast<uint64_t>(result));
+  verify(xabi::ref::check_accept(model_, static_cast<uint64_t>(result)));
   if (result >= 0) add_channel(static_cast<int32_t>(result), Channel{Channel::Kind::kSocket, fd, nullptr});
   return result;
 }
@@ -167,7 +166,7 @@ int64_t RefHandler::open_url(std::string_view method, std::string_view url) {
   else if (channels_full()) result = XABI_E_LIMIT;
   else if (!reserve_channel()) result = XABI_E_NO_RESOURCES;
   else result = lowest_free_id();
-  verify("open_url", {Arg::str(m), Arg::str(u)}, static_cast<uint64_t>(result));
+  verify(xabi::ref::check_open_url(model_, Arg::str(m), Arg::str(u), static_cast<uint64_t>(result)));
   if (result >= 0) {
     auto job = std::make_shared<UrlJob>();
     job->method = m;
@@ -187,7 +186,7 @@ int64_t RefHandler::console() {
   else if (channels_full()) result = XABI_E_LIMIT;
   else if (!reserve_channel()) result = XABI_E_NO_RESOURCES;
   else result = lowest_free_id();
-  verify("console", {}, static_cast<uint64_t>(result));
+  verify(xabi::ref::check_console(model_, static_cast<uint64_t>(result)));
   if (result >= 0) add_channel(static_cast<int32_t>(result), Channel{Channel::Kind::kConsole, -1, nullptr});
   return result;
 }
@@ -203,7 +202,7 @@ int64_t RefHandler::read(int32_t channel, xabi::host::OutBytes& buf, uint64_t le
     result = ch->read(buf.data, std::min<size_t>(static_cast<size_t>(len), buf.capacity));
     if (result > 0) buf.size = static_cast<size_t>(result);
   }
-  verify("read", {Arg::num(channel), no_ptr(), Arg::num(len)}, static_cast<uint64_t>(result));
+  verify(xabi::ref::check_read(model_, channel, kNoPtr, len, static_cast<uint64_t>(result)));
   return result;
 }
 
@@ -214,7 +213,7 @@ int64_t RefHandler::write(int32_t channel, std::span<const uint8_t> buf, uint64_
   else if (len > XABI_LIMIT_IO) result = XABI_E_INVAL;
   else if (len == 0) result = 0;
   else result = ch->write(buf.data(), std::min<size_t>(static_cast<size_t>(len), buf.size()));
-  verify("write", {Arg::num(channel), no_ptr(), Arg::num(len)}, static_cast<uint64_t>(result));
+  verify(xabi::ref::check_write(model_, channel, kNoPtr, len, static_cast<uint64_t>(result)));
   return result;
 }
 
@@ -237,14 +236,14 @@ int64_t RefHandler::poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t block)
     }
   }
   // The host never blocks: a blocking poll waits in the PAL, on the alarm words.
-  verify("poll", {no_ptr(), Arg::num(n), Arg::num(block)}, static_cast<uint64_t>(result));
+  verify(xabi::ref::check_poll(model_, kNoPtr, n, block, static_cast<uint64_t>(result)));
   return result;
 }
 
 int64_t RefHandler::close(int32_t channel) {
   Channel* ch = find(channel);
   const int64_t result = ch ? 0 : XABI_E_BAD_CHANNEL;
-  verify("close", {Arg::num(channel)}, static_cast<uint64_t>(result));
+  verify(xabi::ref::check_close(model_, channel, static_cast<uint64_t>(result)));
   if (ch) {
     release_channel();
     ch->close();

@@ -64,7 +64,8 @@ class RefHandler final : public xabi::host::Handler {
 
  private:
   // Checks (call, args, result) with the model; never returns on refusal.
-  void verify(std::string_view call, const xabi::ref::Args& args, uint64_t result);
+  // Ends the refhost (status 70) if the model refuses its own answer.
+  void verify(const xabi::ref::Verdict& v);
   int32_t lowest_free_id() const;
   bool channels_full() const;
   void add_channel(int32_t id, Channel c);  // after verify() accepted the id

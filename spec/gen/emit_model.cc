@@ -238,4 +238,30 @@ namespace {
   return o.str();
 }
 
+// xabi/model_calls.hpp: one typed observation per call for hosts that check
+// their own answers against the model (the reference host). The parameters are
+// the call's, in spec order; integers and guest addresses are Int, strings an
+// Arg (Arg::str with the bytes read, or Arg::str_at when unreadable). A
+// misspelt call or a missing, extra or reordered argument fails to compile;
+// the call's name is written here only.
+std::string emit_model_calls(const Abi& abi) {
+  std::ostringstream o;
+  o << banner(abi, "// ");
+  o << "#pragma once\n\n#include <cstdint>\n\n#include \"reference/model.h\"\n\nnamespace xabi::ref {\n";
+  for (const CallIR* ir : abi.by_id()) {
+    const spec::Call& c = *ir->proto;
+    o << "\n// xabi_" << c.name() << "\ninline Verdict check_" << c.name() << "(Model& model";
+    std::string args;
+    for (const auto& p : c.params()) {
+      const bool str = p.type() == spec::CSTR;
+      o << ", " << (str ? "const Arg& " : "Int ") << p.name();
+      args += (args.empty() ? "" : ", ") + (str ? p.name() : "Arg::num(" + p.name() + ")");
+    }
+    o << ", uint64_t result, Int caller = 0) {\n  return model.check(" << quote(c.name()) << ", {" << args
+      << "}, result, caller);\n}\n";
+  }
+  o << "\n}  // namespace xabi::ref\n";
+  return o.str();
+}
+
 }  // namespace xabi::gen

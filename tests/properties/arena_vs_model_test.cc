@@ -10,10 +10,9 @@
 #include "arena.h"
 #include "pal/linux/host_link.h"
 #include "reference/model.h"
+#include "xabi/model_calls.hpp"
 
 namespace {
-
-using xabi::ref::Arg;
 
 // Records punches instead of touching a memfd: this property is about answers.
 struct NullPuncher : xabi::host::HolePuncher {
@@ -59,7 +58,7 @@ RC_GTEST_PROP(ArenaAgainstModel, EveryAnswerIsOneTheSpecAllows, (const std::vect
   for (const Op& op : ops) {
     if (op.alloc) {
       const uint64_t r = arena.alloc(op.a);
-      auto v = model.check("alloc", {Arg::num(op.a)}, r);
+      auto v = xabi::ref::check_alloc(model, op.a, r);
       RC_ASSERT(v.ok());
       if (r) live.push_back(r);
     } else {
@@ -67,7 +66,7 @@ RC_GTEST_PROP(ArenaAgainstModel, EveryAnswerIsOneTheSpecAllows, (const std::vect
       uint64_t base = live.empty() || op.a % 5 == 0 ? kBase + (op.a / 5) * kPage : live[op.a % live.size()] + (op.a % 3) * kPage;
       if (op.a % 7 == 0) base += 1;  // misaligned
       const int64_t r = arena.free(base, op.b);
-      auto v = model.check("free", {Arg::num(base), Arg::num(op.b)}, static_cast<uint64_t>(r));
+      auto v = xabi::ref::check_free(model, base, op.b, static_cast<uint64_t>(r));
       if (!v.ok()) RC_FAIL(v.message);
     }
   }
