@@ -1,7 +1,7 @@
 // xabi-conform: validates hosts against the xabi spec and writes reports.
 //
 //   xabi-conform --host ADAPTER [--host ADAPTER...] [--cases GLOBS] [--expect FILE]
-//                [--jobs N] [--quick] [--list] [--mutants ADAPTER] [--seed N] --out DIR
+//                [--jobs N] [--quick] [--list] [--mutants ADAPTER] [--seed N] [--shard K/N] --out DIR
 //   xabi-conform --version
 //
 // Every path is checked before a case runs: input files must be readable
@@ -102,12 +102,23 @@ int run_main(int argc, char** argv) {
   app.add_option("--cases-dir", o.cases_dir, "where the case files and fixtures.txt are");
   app.add_option("--agent", o.agent, "the agent image for adapters that do not name one");
   app.add_option("--out", o.out, "where reports go (created if missing)");
+  std::string shard_text;
+  app.add_option("--shard", shard_text,
+                 "run only shard K of N (K/N, 1 <= K <= N): the cases, and the mutants of --mutants, whose id hashes "
+                 "to K; join the N reports with `merge`");
   o.cases_dir = XABI_CONFORM_CASES_DIR;
   o.agent = XABI_CONFORM_AGENT;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
+  }
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += std::string(i ? " " : "") + argv[i];
+  if (app.count("--shard") > 0) {
+    std::string err;
+    o.shard = xabi::conform::parse_shard(shard_text, &err);
+    if (!o.shard) return usage_error(err);
   }
   {
     const char* end = seed_text.data() + seed_text.size();
@@ -128,7 +139,7 @@ int run_main(int argc, char** argv) {
     if (o.out.empty()) return usage_error("--out DIR is required");
     if (auto e = usable_out_dir(o.out); !e.empty()) return usage_error("--out " + o.out + ": " + e);
   }
-  for (int i = 0; i < argc; ++i) o.command_line += std::string(i ? " " : "") + argv[i];
+  o.command_line = command_line;
   return xabi::conform::run_suite(o);
 }
 
