@@ -297,6 +297,45 @@ TEST(Merge, AFailingShardFailsTheMergedRun) {
   EXPECT_NE(r.output.find("FAIL xabi-refhost " + c->id() + ": made to fail"), std::string::npos) << r.output;
 }
 
+// A real mutation check takes minutes; its merge is checked on the shard
+// reports with the mutants of a 6-mutant list added as --shard would split it.
+TEST(Merge, MutantsComeBackInListOrder) {
+  std::vector<std::string> paths;
+  for (uint32_t k = 1; k <= 3; ++k) {
+    Report r = load(shard_json(static_cast<int>(k)));
+    r.mutable_shard()->set_mutants(6);
+    MutationRun* mr = r.mutable_mutation();
+    mr->set_host("xabi-host-mutant");
+    mr->set_cases_used(100);
+    for (uint32_t i = 0; i < 6; ++i) {
+      const std::string name = "mutant_" + std::to_string(i);
+      if (!in_shard(name, {k, 3})) continue;
+      Mutant* m = mr->add_mutants();
+      m->set_name(name);
+      m->set_position(i);
+      m->set_killed(i != 4);
+      if (m->killed()) m->set_killed_by("calls/x");
+    }
+    paths.push_back(save(r, "mutants-" + std::to_string(k)));
+  }
+  const Ran r = run("merge --out " + kWork + "/merged-mutants " + paths[2] + " " + paths[0] + " " + paths[1]);
+  EXPECT_EQ(r.status, 1) << r.output;  // mutant_4 survived
+  EXPECT_NE(r.output.find("mutation score: 5/6 (83.3 %)"), std::string::npos) << r.output;
+  const Report merged = load(kWork + "/merged-mutants/report.json");
+  ASSERT_EQ(merged.mutation().mutants_size(), 6);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(merged.mutation().mutants(i).name(), "mutant_" + std::to_string(i));
+  EXPECT_EQ(merged.mutation().total(), 6u);
+  EXPECT_EQ(merged.mutation().killed(), 5u);
+  // One mutant in two shards' reports.
+  Report twice = load(paths[1]);
+  Report other = load(paths[0]);
+  *twice.mutable_mutation()->add_mutants() = other.mutation().mutants(0);
+  expect_refused(paths[0] + " " + save(twice, "mutants-twice") + " " + paths[2],
+                 "mutant " + other.mutation().mutants(0).name() + " is in both");
+  // A shard without the mutation check is another run.
+  expect_refused(paths[0] + " " + paths[1] + " " + shard_json(3), "no mutation check, the first has one");
+}
+
 // --- diff ------------------------------------------------------------------------------
 
 TEST(Diff, FindsRegressionsAndFixes) {
