@@ -107,8 +107,8 @@ int run_main(int argc, char** argv) {
   app.add_option("--out", o.out, "where reports go (created if missing)");
   std::string shard_text;
   app.add_option("--shard", shard_text,
-                 "run only shard K of N (K/N, 1 <= K <= N): the cases, and the mutants of --mutants, whose id hashes "
-                 "to K; join the N reports with `merge`");
+                 "run only shard K of N (K/N, 1 <= K <= N): the cases, and the mutants of --mutants, whose id's "
+                 "FNV-1a hash is K-1 modulo N; join the N reports with `merge`");
   // Subcommands on reports: no host runs.
   std::string merge_out;
   std::vector<std::string> merge_reports;
