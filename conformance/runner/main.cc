@@ -1,7 +1,9 @@
 // xabi-conform: validates hosts against the xabi spec and writes reports.
 //
 //   xabi-conform --host ADAPTER [--host ADAPTER...] [--cases GLOBS] [--expect FILE]
-//                [--jobs N] [--quick] [--list] [--mutants ADAPTER] [--seed N] --out DIR
+//                [--jobs N] [--quick] [--list] [--mutants ADAPTER] [--seed N] [--shard K/N] --out DIR
+//   xabi-conform merge --out DIR REPORT.json...   (the reports of a --shard run, one per shard)
+//   xabi-conform diff OLD.json NEW.json
 //   xabi-conform --version
 //
 // Every path is checked before a case runs: input files must be readable
@@ -19,6 +21,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "report_commands.h"
 #include "runner.h"
 #include "xabi/meta.hpp"
 
@@ -102,12 +105,50 @@ int run_main(int argc, char** argv) {
   app.add_option("--cases-dir", o.cases_dir, "where the case files and fixtures.txt are");
   app.add_option("--agent", o.agent, "the agent image for adapters that do not name one");
   app.add_option("--out", o.out, "where reports go (created if missing)");
+  std::string shard_text;
+  app.add_option("--shard", shard_text,
+                 "run only shard K of N (K/N, 1 <= K <= N): the cases, and the mutants of --mutants, whose id's "
+                 "FNV-1a hash is K-1 modulo N; join the N reports with `merge`");
+  // Subcommands on reports: no host runs.
+  std::string merge_out;
+  std::vector<std::string> merge_reports;
+  CLI::App* merge = app.add_subcommand("merge", "join the report.json files of a --shard run into the reports of one run");
+  merge->add_option("--out", merge_out, "where the merged reports go (created if missing)")->required();
+  merge->add_option("reports", merge_reports, "the report.json of every shard")->required();
+  merge->footer(
+      "Exit status: 0 the merged run passed, 1 it did not, 2 a usage error or a report that cannot be read or\n"
+      "is refused (another run's, a case twice, a shard missing), 3 a report file could not be written");
+  std::string diff_old, diff_new;
+  CLI::App* diff = app.add_subcommand("diff", "list regressions, fixes, new and removed cases between two report.json files");
+  diff->add_option("old", diff_old, "the earlier report.json")->required();
+  diff->add_option("new", diff_new, "the later report.json")->required();
+  diff->footer("Exit status: 0 no regression, 1 a regression (a case that did not fail now fails), 2 a usage error\n"
+               "or a report that cannot be read");
+  app.require_subcommand(0, 1);
   o.cases_dir = XABI_CONFORM_CASES_DIR;
   o.agent = XABI_CONFORM_AGENT;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
+  }
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += std::string(i ? " " : "") + argv[i];
+  if (merge->parsed()) {
+    for (const auto& r : merge_reports)
+      if (auto e = readable_file(r); !e.empty()) return usage_error("merge: " + r + ": " + e);
+    if (auto e = usable_out_dir(merge_out); !e.empty()) return usage_error("merge: --out " + merge_out + ": " + e);
+    return xabi::conform::merge_command(merge_reports, merge_out, command_line);
+  }
+  if (diff->parsed()) {
+    for (const auto& r : {diff_old, diff_new})
+      if (auto e = readable_file(r); !e.empty()) return usage_error("diff: " + r + ": " + e);
+    return xabi::conform::diff_command(diff_old, diff_new);
+  }
+  if (app.count("--shard") > 0) {
+    std::string err;
+    o.shard = xabi::conform::parse_shard(shard_text, &err);
+    if (!o.shard) return usage_error(err);
   }
   {
     const char* end = seed_text.data() + seed_text.size();
@@ -128,7 +169,7 @@ int run_main(int argc, char** argv) {
     if (o.out.empty()) return usage_error("--out DIR is required");
     if (auto e = usable_out_dir(o.out); !e.empty()) return usage_error("--out " + o.out + ": " + e);
   }
-  for (int i = 0; i < argc; ++i) o.command_line += std::string(i ? " " : "") + argv[i];
+  o.command_line = command_line;
   return xabi::conform::run_suite(o);
 }
 

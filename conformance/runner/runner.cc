@@ -101,8 +101,9 @@ struct HostRunConfig {
 };
 
 // Runs the cases on one host; fills `run`. Returns true if no FAIL/XPASS.
+// `positions`: each case's place in the whole selection (CaseResult.position).
 bool run_host(const Options& o, const HostRunConfig& h, const std::vector<const Case*>& cases, const std::vector<Expectation>& xf,
-              HostRun& run) {
+              const std::map<std::string, uint32_t>& positions, HostRun& run) {
   const Adapter& a = *h.adapter;
   const RunConfig cfg = run_config(o, a, h.mutant, h.mutant.empty() ? "" : "-" + h.mutant);
   run.set_name(a.name);
@@ -127,6 +128,7 @@ bool run_host(const Options& o, const HostRunConfig& h, const std::vector<const 
       const Case& c = *cases[i];
       CaseResult& r = results[i];
       r.set_id(c.id);
+      if (auto p = positions.find(c.id); p != positions.end()) r.set_position(p->second);
       r.set_group(c.group);
       r.set_call(c.call);
       r.set_seed(o.seed);
@@ -233,6 +235,38 @@ bool case_selected(const Case& c, const Options& o) {
   return true;
 }
 
+int publish_reports(const Report& report, const std::string& out, bool junit, std::vector<std::string> written,
+                    std::vector<std::string> unwritten) {
+  auto wrote = [&](bool ok, const std::string& path, const std::string& err) {
+    if (ok) {
+      written.push_back(path);
+    } else {
+      std::cerr << "xabi-conform: cannot write the report " << path << ": " << err << "\n";
+      unwritten.push_back(path);
+    }
+  };
+  std::string err;
+  if (junit)
+    for (const auto& run : report.hosts()) {
+      const std::string path = out + "/junit-" + run.name() + ".xml";
+      wrote(write_junit(run, report, path, &err), path, err);
+    }
+  wrote(write_json(report, out + "/report.json", &err), out + "/report.json", err);
+  wrote(write_html(report, out + "/report.html", &err), out + "/report.html", err);
+  std::cout << summary_table(report);
+  if (!written.empty()) {
+    std::cout << "reports:";
+    for (size_t i = 0; i < written.size(); ++i) std::cout << (i ? ", " : " ") << written[i];
+    std::cout << "\n";
+  }
+  if (!unwritten.empty()) {
+    std::cerr << "xabi-conform: " << unwritten.size() << " report file" << (unwritten.size() == 1 ? "" : "s")
+              << " could not be written; the run fails (exit " << kExitReportNotWritten << ")\n";
+    return kExitReportNotWritten;
+  }
+  return 0;
+}
+
 int run_suite(const Options& o) {
   std::vector<Case> all;
   std::vector<std::string> errors;
@@ -243,8 +277,16 @@ int run_suite(const Options& o) {
   std::vector<const Case*> sel;
   for (const auto& c : all)
     if (case_selected(c, o)) sel.push_back(&c);
+  std::map<std::string, uint32_t> positions;
+  for (size_t i = 0; i < sel.size(); ++i) positions[sel[i]->id] = static_cast<uint32_t>(i);
+  // The hosts run this shard's part of the selection; the mutation check
+  // shards its mutants instead and runs each on the whole selection (a kill
+  // by the first failing case stays the same kill in a merged report).
+  std::vector<const Case*> part;
+  for (const Case* c : sel)
+    if (!o.shard || in_shard(c->id, *o.shard)) part.push_back(c);
   if (o.list) {
-    for (const Case* c : sel) {
+    for (const Case* c : part) {
       std::cout << c->id;
       if (!c->needs.empty()) {
         std::cout << "  [needs";
@@ -253,7 +295,9 @@ int run_suite(const Options& o) {
       }
       std::cout << "\n";
     }
-    std::cerr << sel.size() << " cases\n";
+    std::cerr << part.size() << " cases";
+    if (o.shard) std::cerr << " (shard " << o.shard->index << "/" << o.shard->count << " of " << sel.size() << ")";
+    std::cerr << "\n";
     return 0;
   }
   if (sel.empty()) {
@@ -323,6 +367,11 @@ int run_suite(const Options& o) {
   report.set_seed(o.seed);
   report.set_command(o.command_line);
   report.set_quick(o.quick);
+  if (o.shard) {
+    report.mutable_shard()->set_index(o.shard->index);
+    report.mutable_shard()->set_count(o.shard->count);
+    report.mutable_shard()->set_selected(static_cast<uint32_t>(sel.size()));
+  }
   auto t0 = Clock::now();
   bool ok = true;
   // A host that cannot run the agent at all would fail every case slowly
@@ -344,7 +393,7 @@ int run_suite(const Options& o) {
   }
   for (const auto& a : adapters) {
     HostRun* run = report.add_hosts();
-    ok &= run_host(o, {&a, o.mutant, o.fail_fast, tty, a.name}, sel, xf, *run);
+    ok &= run_host(o, {&a, o.mutant, o.fail_fast, tty, a.name}, part, xf, positions, *run);
     std::string err;
     const std::string junit = o.out + "/junit-" + a.name + ".xml";
     wrote(write_junit(*run, report, junit, &err), junit, err);
@@ -373,7 +422,7 @@ int run_suite(const Options& o) {
     // The baseline: the mutant host with no mutant active. Only cases it
     // passes can tell a mutant apart.
     HostRun base;
-    run_host(o, {&*mutant_adapter, "", false, tty, "baseline, no mutant"}, sel, {}, base);
+    run_host(o, {&*mutant_adapter, "", false, tty, "baseline, no mutant"}, sel, {}, positions, base);
     std::vector<const Case*> usable;
     for (size_t i = 0; i < sel.size(); ++i) {
       const CaseResult* r = nullptr;
@@ -387,21 +436,27 @@ int run_suite(const Options& o) {
       std::cerr << "xabi-conform: no case passes on " << mutant_adapter->name << " without a mutant; no mutation check possible\n";
       return 1;
     }
-    std::vector<Mutant> ms(list.size());
+    if (o.shard) report.mutable_shard()->set_mutants(static_cast<uint32_t>(list.size()));
+    std::vector<size_t> mine;  // this shard's mutants: indexes into list
+    for (size_t i = 0; i < list.size(); ++i)
+      if (!o.shard || in_shard(list[i].value("name", ""), *o.shard)) mine.push_back(i);
+    std::vector<Mutant> ms(mine.size());
     std::atomic<size_t> next{0}, done{0};
     std::mutex mu;
     Options mo = o;
     mo.jobs = 1;  // parallel across mutants instead
     auto worker = [&] {
       for (;;) {
-        size_t i = next++;
-        if (i >= list.size()) return;
-        Mutant& m = ms[i];
+        const size_t k = next++;
+        if (k >= mine.size()) return;
+        Mutant& m = ms[k];
+        const size_t i = mine[k];
+        m.set_position(static_cast<uint32_t>(i));
         m.set_name(list[i].value("name", ""));
         m.set_group(list[i].value("group", ""));
         m.set_fault(list[i].value("fault", ""));
         HostRun hr;
-        run_host(mo, {&*mutant_adapter, m.name(), true, false, m.name()}, usable, {}, hr);
+        run_host(mo, {&*mutant_adapter, m.name(), true, false, m.name()}, usable, {}, positions, hr);
         for (const auto& c : hr.cases())
           if (c.outcome() == FAIL) {
             m.set_killed(true);
@@ -413,7 +468,7 @@ int run_suite(const Options& o) {
         ++done;
         if (tty) {
           std::lock_guard<std::mutex> l(mu);
-          fprintf(stderr, "\r[mutants] %zu/%zu run   ", done.load(), list.size());
+          fprintf(stderr, "\r[mutants] %zu/%zu run   ", done.load(), mine.size());
           fflush(stderr);
         }
       }
@@ -433,20 +488,7 @@ int run_suite(const Options& o) {
     ok &= killed == ms.size();
   }
   report.set_duration_s(std::chrono::duration<double>(Clock::now() - t0).count());
-  std::string err;
-  wrote(write_json(report, o.out + "/report.json", &err), o.out + "/report.json", err);
-  wrote(write_html(report, o.out + "/report.html", &err), o.out + "/report.html", err);
-  std::cout << summary_table(report);
-  if (!written.empty()) {
-    std::cout << "reports:";
-    for (size_t i = 0; i < written.size(); ++i) std::cout << (i ? ", " : " ") << written[i];
-    std::cout << "\n";
-  }
-  if (!unwritten.empty()) {
-    std::cerr << "xabi-conform: " << unwritten.size() << " report file" << (unwritten.size() == 1 ? "" : "s")
-              << " could not be written; the run fails (exit " << kExitReportNotWritten << ")\n";
-    return kExitReportNotWritten;
-  }
+  if (const int st = publish_reports(report, o.out, false, written, unwritten); st != 0) return st;
   return ok ? 0 : 1;
 }
 

@@ -2,11 +2,13 @@
 // expectations; the outcome of each; the reports.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapter.h"
 #include "case.h"
+#include "shard.h"
 #include "report.pb.h"
 
 namespace xabi::conform {
@@ -26,6 +28,7 @@ struct Options {
   bool fail_fast = false;
   std::string agent;               // default agent image
   std::string command_line;
+  std::optional<ShardSpec> shard;  // --shard K/N: only that part of the cases and mutants
 };
 
 // Every case the suite knows (data files, the spec, the allow-list, faults).
@@ -37,5 +40,12 @@ bool case_selected(const Case& c, const Options& o);
 // report file could not be written).
 inline constexpr int kExitReportNotWritten = 3;
 int run_suite(const Options& o);
+
+// Writes report.json and report.html into `out` (and with `junit` a
+// junit-<host>.xml per host), prints the summary table and the files written
+// (after `written`, files already written). Returns 0, or
+// kExitReportNotWritten if a file could not be written.
+int publish_reports(const Report& report, const std::string& out, bool junit, std::vector<std::string> written = {},
+                    std::vector<std::string> unwritten = {});
 
 }  // namespace xabi::conform

@@ -1,0 +1,66 @@
+#include "report_commands.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "diff.h"
+#include "merge.h"
+#include "report_writers.h"
+#include "runner.h"
+
+namespace xabi::conform {
+namespace {
+
+bool read_report(const std::string& path, Report* report, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) {
+    *error = path + ": cannot read it";
+    return false;
+  }
+  if (!parse_json(text.str(), report, error)) {
+    *error = path + ": not a report.json: " + *error;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int merge_command(const std::vector<std::string>& reports, const std::string& out, const std::string& command_line) {
+  std::vector<ShardReport> shards;
+  for (const auto& path : reports) {
+    ShardReport s{path, {}};
+    if (std::string err; !read_report(path, &s.report, &err)) {
+      std::cerr << "xabi-conform merge: " << err << "\n";
+      return 2;
+    }
+    shards.push_back(std::move(s));
+  }
+  Report merged;
+  if (std::string err; !merge_reports(shards, command_line, &merged, &err)) {
+    std::cerr << "xabi-conform merge: refused: " << err << "\n";
+    return 2;
+  }
+  if (const int st = publish_reports(merged, out, true); st != 0) return st;
+  bool ok = true;
+  for (const auto& h : merged.hosts()) ok &= host_passed(h);
+  if (merged.has_mutation()) ok &= merged.mutation().killed() == merged.mutation().total();
+  return ok ? 0 : 1;
+}
+
+int diff_command(const std::string& before, const std::string& after) {
+  Report a, b;
+  for (auto [path, r] : {std::pair{&before, &a}, std::pair{&after, &b}})
+    if (std::string err; !read_report(*path, r, &err)) {
+      std::cerr << "xabi-conform diff: " << err << "\n";
+      return 2;
+    }
+  const ReportDiff d = diff_reports(a, b);
+  std::cout << diff_text(d);
+  return d.count(CaseChange::Kind::kRegression) > 0 ? 1 : 0;
+}
+
+}  // namespace xabi::conform
