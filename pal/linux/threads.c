@@ -15,6 +15,9 @@
 #define XABI_PAL_STR2(x) #x
 #define XABI_PAL_STR(x) XABI_PAL_STR2(x)
 
+/* Yields before a clone refused with EAGAIN counts as refused. */
+#define CLONE_EAGAIN_RETRIES 1000
+
 /* The initial thread is alive from the start. */
 static uint32_t g_live_threads = 1;
 
@@ -58,7 +61,18 @@ int64_t xabi_pal_impl_thread_create(void *entry, void *stack, uint64_t arg) {
   } while (!__atomic_compare_exchange_n(&g_live_threads, &n, n + 1, 1, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED));
   int ptid = 0;
-  long tid = xabi_pal_linux_clone(XABI_ALLOW_CLONE_THREAD_FLAGS, stack, &ptid, 0, 0, entry, arg);
+  long tid;
+  /* EAGAIN right after a thread exited: the host's task limit (LIMIT_THREADS
+   * tasks, pids cgroup) still counts that thread until the kernel has reaped
+   * it, microseconds later, though our count already let it go. Retry briefly
+   * rather than report a refusal that is gone a moment later (seen as
+   * E_NO_RESOURCES in Agent.SpawnsUpToTheThreadLimit under load). */
+  for (int tries = 0;; ++tries) {
+    tid = xabi_pal_linux_clone(XABI_ALLOW_CLONE_THREAD_FLAGS, stack, &ptid, 0, 0, entry, arg);
+    if (tid != -XABI_ERRNO_EAGAIN || tries >= CLONE_EAGAIN_RETRIES)
+      break;
+    xabi_raw_syscall1(XABI_NR_SCHED_YIELD, 0);
+  }
   if (tid < 0) {
     __atomic_fetch_sub(&g_live_threads, 1, __ATOMIC_ACQ_REL);
     return XABI_E_NO_RESOURCES;
