@@ -16,6 +16,7 @@
 // fault named by the environment variable XABI_MUTANT.
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -64,11 +65,22 @@ std::string version_text() {
   return std::string(kName) + " " XABI_PROJECT_VERSION " (xabi ABI spec version " + std::to_string(xabi::meta::kAbiVersion) + ")";
 }
 
+// The bootstrap of this host: the one it was built with, else (an installed
+// host, the build tree gone) the one installed beside it.
+std::string default_bootstrap() {
+  if (::access(XABI_DEFAULT_BOOTSTRAP, X_OK) == 0) return XABI_DEFAULT_BOOTSTRAP;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return XABI_DEFAULT_BOOTSTRAP;
+  const auto installed = (self.parent_path() / XABI_INSTALLED_BOOTSTRAP).lexically_normal();
+  return ::access(installed.c_str(), X_OK) == 0 ? installed.string() : XABI_DEFAULT_BOOTSTRAP;
+}
+
 std::string bootstrap_path(const std::string& flag) {
   std::string p = flag;
   if (p.empty()) {
     if (const char* env = std::getenv("XABI_BOOTSTRAP")) p = env;
-    else p = XABI_DEFAULT_BOOTSTRAP;
+    else p = default_bootstrap();
   }
   std::error_code ec;
   const auto abs = std::filesystem::absolute(p, ec);  // the launcher needs an absolute path

@@ -30,18 +30,38 @@ function(xabi_no_sanitize target)
   target_link_options(${target} PRIVATE -fno-sanitize=all)
 endfunction()
 
+# The flags of code that runs inside a guest image, as lists: the functions
+# below use them, and the installed SDK's pkg-config file (xabi-guest.pc) is
+# written from them, so both ways of building a guest use the same flags.
+# Cache variables: this file is included once (include_guard) but its
+# functions run in every folder, and plain variables are per folder.
+set(XABI_GUEST_COMPILE_FLAGS
+  -ffreestanding            # no hosted library; builtins stay, the runtime provides mem*
+  -fPIE                     # the image is loaded at a random base
+  -fvisibility=hidden       # direct PC-relative access, no GOT before self-relocation
+  -fno-stack-protector      # the canary lives in host TLS the guest may not touch
+  -fno-asynchronous-unwind-tables -fno-unwind-tables  # no unwinder, no .eh_frame_hdr
+  -fcf-protection=none      # no .note.gnu.property / PT_GNU_PROPERTY
+  -fno-common
+  -ffunction-sections -fdata-sections
+  CACHE INTERNAL "flags of code inside a guest image")
+set(XABI_GUEST_LINK_FLAGS
+  -nostdlib -static-pie -fno-sanitize=all
+  -Wl,--no-dynamic-linker   # no PT_INTERP: the image relocates itself
+  -Wl,-e,_start
+  -Wl,-z,text               # refuse text relocations (text is mapped read-only)
+  -Wl,-z,norelro            # the loader ignores PT_GNU_RELRO; do not emit it
+  -Wl,-z,noexecstack
+  -Wl,-z,max-page-size=4096
+  -Wl,--build-id=none       # no PT_NOTE
+  -Wl,--gc-sections
+  -Wl,--no-undefined
+  CACHE INTERNAL "link flags of a guest image")
+
 # Compile options for code that runs inside a guest image (SDK and guests).
 function(xabi_guest_compile_options target)
   xabi_no_sanitize(${target})
-  target_compile_options(${target} PRIVATE
-    -ffreestanding            # no hosted library; builtins stay, the runtime provides mem*
-    -fPIE                     # the image is loaded at a random base
-    -fvisibility=hidden       # direct PC-relative access, no GOT before self-relocation
-    -fno-stack-protector      # the canary lives in host TLS the guest may not touch
-    -fno-asynchronous-unwind-tables -fno-unwind-tables  # no unwinder, no .eh_frame_hdr
-    -fcf-protection=none      # no .note.gnu.property / PT_GNU_PROPERTY
-    -fno-common
-    -ffunction-sections -fdata-sections
+  target_compile_options(${target} PRIVATE ${XABI_GUEST_COMPILE_FLAGS}
     $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics>)
 endfunction()
 
@@ -54,18 +74,9 @@ function(xabi_add_guest name)
   # Replace, not append: the project's link options (sanitizer runtimes) must
   # not be linked into an image that has no libc.
   set_target_properties(${name} PROPERTIES LINK_OPTIONS "" LINKER_LANGUAGE C)
-  target_link_options(${name} PRIVATE
-    -nostdlib -static-pie -fno-sanitize=all
-    -Wl,--no-dynamic-linker   # no PT_INTERP: the image relocates itself
-    -Wl,-e,_start
-    -Wl,-z,text               # refuse text relocations (text is mapped read-only)
-    -Wl,-z,norelro            # the loader ignores PT_GNU_RELRO; do not emit it
-    -Wl,-z,noexecstack
-    -Wl,-z,max-page-size=4096
-    -Wl,--build-id=none       # no PT_NOTE
-    -Wl,--gc-sections
-    -Wl,--no-undefined
-    $<$<BOOL:${XABI_WERROR}>:-Wl,--fatal-warnings>)
-  # Start code is an object library so _start is always linked in.
+  target_link_options(${name} PRIVATE ${XABI_GUEST_LINK_FLAGS} $<$<BOOL:${XABI_WERROR}>:-Wl,--fatal-warnings>)
+  # Start code is an object library so _start is always linked in (the
+  # installed SDK's xabiConfig.cmake defines the same two names over its
+  # installed objects and archive).
   target_link_libraries(${name} PRIVATE xabi_guest_start xabi_guest_runtime)
 endfunction()
