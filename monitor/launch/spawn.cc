@@ -21,13 +21,14 @@
 #include <sstream>
 #include <vector>
 
+#include "exec_contract.h"
 #include "mutant.h"
 
 namespace xabi::launch {
 namespace {
 
 constexpr int kBaseNamespaces = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWUTS;
-constexpr int kBootstrapFd = 7;  // the bootstrap's O_PATH fd in the child, until execveat
+constexpr int kBootstrapFd = XABI_EXEC_CONTRACT_EXTRA_FD;  // the bootstrap's O_PATH fd in the child, until execveat
 
 // How the child picks its uid/gid (decided by the parent, before clone).
 struct IdPolicy {
@@ -108,18 +109,11 @@ void drop_privileges(Start& s) {
   if (poll(&parent, 1, 0) != 0) fail(s, "the monitor died");
   for (int fd : r.cgroup_procs_fds)
     if (write(fd, "0", 1) != 1) fail(s, "joining its cgroup");
-  // Move the fds above anything they could collide with, then into place.
-  int high[5];
-  for (int i = 0; i < 4; ++i)
-    if ((high[i] = fcntl(r.fds[i], F_DUPFD, 16)) < 0) fail(s, "F_DUPFD");
-  if ((high[4] = fcntl(s.bootstrap, F_DUPFD, 16)) < 0) fail(s, "F_DUPFD");
-  for (int i = 0; i < 4; ++i)
-    if (dup2(high[i], 3 + i) != 3 + i) fail(s, "dup2");  // clears FD_CLOEXEC
-  if (dup3(high[4], kBootstrapFd, O_CLOEXEC) != kBootstrapFd) fail(s, "dup3");
+  // The bootstrap's fds at 3..6, its own O_PATH fd at 7 until execveat, nothing else.
+  if (const char* failed = xabi_exec_contract_place(r.fds.data(), s.bootstrap)) fail(s, failed);
   if (XABI_MUTANT(fd_leak) && dup2(2, kBootstrapFd + 1) != kBootstrapFd + 1) fail(s, "dup2");  // the monitor's stderr
   const unsigned first_closed = kBootstrapFd + (XABI_MUTANT(fd_leak) ? 2u : 1u);
-  if (syscall(SYS_close_range, 0u, 2u, 0u) != 0 || syscall(SYS_close_range, first_closed, ~0u, 0u) != 0)
-    fail(s, "close_range");
+  if (const char* failed = xabi_exec_contract_close_rest(first_closed)) fail(s, failed);
   const struct {
     int resource;
     rlim_t value;

@@ -23,6 +23,7 @@
 #include <cstring>
 
 #include "bootstrap_exit.h"
+#include "exec_contract.h"
 #include "xabi/xabi.h"
 
 namespace xabi::refhost {
@@ -191,12 +192,7 @@ bool ref_launch(const LaunchRequest& req, RefLaunch& out, std::string& error) {
   if (pid == 0) {
     // The child: system calls only, then execve.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != parent) ::_exit(126);
-    int high[4];
-    for (int i = 0; i < 4; ++i)
-      if ((high[i] = ::fcntl(fds[i], F_DUPFD, 16)) < 0) ::_exit(126);
-    for (int i = 0; i < 4; ++i)
-      if (::dup2(high[i], 3 + i) != 3 + i) ::_exit(126);  // dup2 clears FD_CLOEXEC
-    if (::syscall(SYS_close_range, 0u, 2u, 0u) != 0 || ::syscall(SYS_close_range, 7u, ~0u, 0u) != 0) ::_exit(126);
+    if (xabi_exec_contract_place(fds, -1) || xabi_exec_contract_close_rest(XABI_EXEC_CONTRACT_EXTRA_FD)) ::_exit(126);
     ::execve(bootstrap.c_str(), argv, envp);
     ::_exit(127);
   }
