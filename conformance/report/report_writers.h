@@ -5,6 +5,11 @@
 // Everything a host produced (stderr, summaries, trace steps) may be hostile or
 // not even UTF-8: every writer escapes for its format, replaces invalid UTF-8
 // with U+FFFD and never lets a control character through raw.
+//
+// The public interface of the writers, one file each: json_writer.cc,
+// junit_writer.cc, html_writer.cc (its CSS in html_style.h), text_summary.cc;
+// what they share: text_escape.{h,cc} (UTF-8, escaping), atomic_write.cc and
+// writer_common.{h,cc} (outcomes, number formats). Only this header is public.
 #pragma once
 
 #include <string>

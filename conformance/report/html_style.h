@@ -1,0 +1,31 @@
+// The inline style sheet of report.html (the report is one file, with no
+// external resources). Internal to html_writer.cc.
+#pragma once
+
+#include <string_view>
+
+namespace xabi::conform::detail {
+
+inline constexpr std::string_view kCss = R"(
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em auto;max-width:1200px;color:#1d1d1f;padding:0 1em}
+h1{margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.8em}
+table{border-collapse:collapse;margin:.6em 0}
+th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f0f0f3}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+dl.meta{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
+dl.meta dt{font-weight:600}dl.meta dd{margin:0}
+pre{background:#f6f6f8;border:1px solid #ddd;padding:.5em;overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:.3em 0}
+code{background:#f6f6f8;padding:0 .2em}
+.pass{background:#d4f7d4}.fail{background:#ffc9c9}.xpass{background:#ffb3d9}
+.xfail{background:#ffe5b4}.skip{background:#e4e4e8}.unspecified{background:#ff8080}.none{color:#999}
+tr.group th{background:#dde3f0}
+tr.survivor td{background:#ffc9c9;font-weight:600}
+.verdict-pass{color:#137333;font-weight:700}.verdict-fail{color:#b00020;font-weight:700}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:1em}
+.case{border:1px solid #ccc;border-left:6px solid #b00020;padding:.2em 1em 1em;margin:1em 0}
+.case.xpass{border-left-color:#c0157a;background:none}
+.legend span{padding:0 .5em;margin-right:.4em}
+)";
+
+}  // namespace xabi::conform::detail

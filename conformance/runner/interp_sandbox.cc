@@ -1,0 +1,69 @@
+// Steps that test the sandbox rather than an ABI call: a denied system call
+// (the allow-list) and a probe picoprocess with no capabilities.
+#include "interp.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "agent_protocol.h"
+#include "step_text.h"
+
+namespace xabi::conform::detail {
+
+// probe CALL: a bare picoprocess of its own (no listen endpoint, no
+// console) makes the call; its exit status carries the result.
+void Interp::probe(const Step& s) {
+  const meta::CallInfo* c = meta::find_call(s.call);
+  LaunchVars v;
+  v.image = env.cfg.agent_image;
+  v.memory = 1 << 20;
+  v.no_console = true;
+  v.args = {"probe", std::to_string(c->id)};
+  v.mutant = env.cfg.mutant;
+  HostProcess h;
+  const std::string dir = env.dir + "/probe";
+  std::filesystem::create_directories(dir);
+  const std::string action = s.call + "() in a picoprocess with no listen endpoint and no console";
+  if (auto e = h.start(env.cfg.adapter->expand(v), env.cfg.adapter->expand_env(v), dir); !e.empty())
+    env.fail({e, "the host starts", e, ""});
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(env.deadline - Clock::now());
+  auto e = h.wait_for(std::max(left, std::chrono::milliseconds(100)));
+  if (!e) env.fail({"the probe did not end", "the host exits with the probe's status", "still running", ""});
+  if (!e->exited || e->code == 100 || e->code > 199)
+    env.fail({"the probe did not report a result", "an exit status 0..99 or 101..199 (AGENT_PROBE_STATUS)", e->describe(), ""});
+  const int64_t result = e->code <= 99 ? e->code : 100 - e->code;
+  ref::ModelConfig mc;
+  mc.quota = v.memory;  // caps: none of listen, origin, console
+  ref::Model m(mc);
+  ref::Verdict vd = m.check(s.call, {}, static_cast<uint64_t>(result), 0);
+  env.note(0, action, show_result(*c, result), vd.ok() ? "ok: " + vd.rule + "." + vd.outcome : "refused: " + vd.message);
+  if (!vd.ok()) env.fail({"unexpected result of " + action, "what the spec allows", show_result(*c, result), s.call + "." + vd.rule});
+  env.reached.insert(s.call + "." + vd.rule + "." + vd.outcome);
+  check_clauses(s, c, result, nullptr, nullptr, action);
+}
+
+void Interp::syscall_step(const Step& s) {
+  Bytes pl;
+  uint64_t nr = u(s.exprs[0]);
+  pl.u64(nr);
+  for (size_t i = 1; i <= 6; ++i) pl.u64(i < s.exprs.size() ? u(s.exprs[i]) : 0);
+  const Adapter& a = *env.cfg.adapter;
+  uint32_t seq = p.agent.send(AGENT_OP_SYSCALL, 0, pl.data);
+  auto r = p.agent.wait(seq, env.deadline);
+  if (r) {
+    Reader rd(r->payload);
+    int64_t ret = rd.i64();
+    env.note(0, s.text, std::to_string(ret), "refused");
+    env.fail({"a system call outside the allow-list was not denied: " + s.text, "the picoprocess ends with status " +
+              std::to_string(a.violation_exit_status) + " (a violation)", "it returned " + std::to_string(ret), "allow-list"});
+  }
+  auto e = p.host.wait_for(std::chrono::milliseconds(5000));
+  p.ended = true;
+  if (!e) env.fail({"after a denied system call the host did not end", "exit " + std::to_string(a.violation_exit_status), "still running", "allow-list"});
+  env.note(0, s.text, "host " + e->describe(), e->exited && e->code == a.violation_exit_status ? "ok: denied" : "refused");
+  if (!e->exited || e->code != a.violation_exit_status)
+    env.fail({"a denied system call was not reported as a violation: " + s.text, "exit " + std::to_string(a.violation_exit_status),
+              "host " + e->describe(), "allow-list"});
+}
+
+}  // namespace xabi::conform::detail

@@ -1,0 +1,137 @@
+// The case language's values and the CALL frame: evaluating expressions over
+// the case's variables, and marshalling operands into what the agent reads
+// and what the model checks (agent_protocol.h CALL).
+#include "interp.h"
+
+#include <cstring>
+
+#include "agent_protocol.h"
+#include "step_text.h"
+
+namespace xabi::conform::detail {
+
+using ref::Arg;
+
+Int Interp::eval(const Expr& e) {
+  Int total = 0;
+  for (const auto& t : e.terms) {
+    Int prod = 1;
+    for (const auto& f : t.factors) {
+      if (f.is_var) {
+        auto it = vars.find(f.var);
+        if (it == vars.end()) env.fail({"$" + f.var + " has no value", "", "", ""});
+        prod *= it->second;
+      } else {
+        prod *= f.value;
+      }
+    }
+    total += t.sign * prod;
+  }
+  return total;
+}
+
+uint64_t Interp::u(const Expr& e) { return static_cast<uint64_t>(eval(e)); }
+
+std::string Interp::expand(std::string s) {
+  if (size_t at = s.find("{origin}"); at != std::string::npos && p.origin) s.replace(at, 8, p.origin->url());
+  return s;
+}
+
+Interp::Marshalled Interp::marshal(const meta::CallInfo& c, const std::vector<Operand>& ops) {
+  Marshalled m;
+  Bytes args, blobs;
+  int nblobs = 0;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Operand& o = ops[i];
+    const meta::ParamInfo& prm = c.params[i];
+    std::string blob;
+    switch (o.kind) {
+      case Operand::Kind::kExpr: {
+        uint64_t v = u(o.expr);
+        args.u8(AGENT_ARG_VALUE).u64(v);
+        if (prm.type == meta::Type::kCstr) {
+          // A string by address: the model can judge it only where the spec
+          // says no guest memory is (the first page, ADDR_LIMIT and up).
+          if (v >= static_cast<uint64_t>(*meta::find_constant("PAGE")) && v < static_cast<uint64_t>(*meta::find_constant("ADDR_LIMIT")))
+            env.fail({"a string argument given as an address must be outside guest memory (below PAGE or from ADDR_LIMIT up)",
+                      "", o.source, ""});
+          m.model_args.push_back(Arg::str_at(Int(v)));
+          m.blob_of.push_back(-1);
+          m.shown.push_back(std::string(prm.name) + "=@" + o.source);
+          continue;
+        }
+        m.model_args.push_back(Arg::num(prm.type == meta::Type::kI32 || prm.type == meta::Type::kChannel
+                                            ? Int(static_cast<int32_t>(v))
+                                        : prm.type == meta::Type::kU32 ? Int(static_cast<uint32_t>(v))
+                                        : prm.type == meta::Type::kI64 ? Int(static_cast<int64_t>(v))
+                                                                       : Int(v)));
+        m.blob_of.push_back(-1);
+        m.shown.push_back(std::string(prm.name) + "=" + o.source);
+        continue;
+      }
+      case Operand::Kind::kString: {
+        blob = expand(o.text);
+        std::string copied = blob.substr(0, prm.max_len + 1);
+        if (prm.type == meta::Type::kCstr) {
+          blob.push_back('\0');
+          m.model_args.push_back(Arg::str(copied.substr(0, copied.find('\0'))));
+        } else {
+          m.model_args.push_back(Arg::num(0));
+        }
+        m.shown.push_back(std::string(prm.name) + "=\"" + printable(expand(o.text), 40) + "\"");
+        break;
+      }
+      case Operand::Kind::kZero:
+      case Operand::Kind::kFill: {
+        uint64_t n = u(o.len);
+        if (n > AGENT_SCRATCH - 64) env.fail({"a buffer of " + std::to_string(n) + " bytes exceeds the agent's scratch", "", "", ""});
+        blob.assign(n, o.kind == Operand::Kind::kZero ? '\0' : static_cast<char>(o.byte));
+        m.model_args.push_back(Arg::num(0));
+        m.shown.push_back(std::string(prm.name) + "=" + o.source);
+        break;
+      }
+      case Operand::Kind::kStructs: {
+        const meta::StructInfo* si = meta::find_struct(o.struct_name);
+        for (const auto& el : o.elems) {
+          std::string e(si->size, '\0');
+          for (const auto& [fname, fexpr] : el)
+            for (const auto& f : si->fields)
+              if (f.name == fname) {
+                uint64_t v = u(fexpr);
+                memcpy(e.data() + f.offset, &v, f.size);
+              }
+          blob += e;
+        }
+        m.model_args.push_back(Arg::num(0));
+        m.shown.push_back(std::string(prm.name) + "=" + o.source);
+        break;
+      }
+    }
+    args.u8(AGENT_ARG_BLOB).u8(static_cast<uint8_t>(nblobs)).u32(0);
+    blobs.u32(static_cast<uint32_t>(blob.size())).u8(AGENT_BLOB_DATA).raw(blob.data(), blob.size());
+    m.blob_of.push_back(nblobs++);
+  }
+  Bytes pl;
+  pl.u32(c.id).u8(static_cast<uint8_t>(ops.size()));
+  pl.data += args.data;
+  pl.u8(static_cast<uint8_t>(nblobs));
+  pl.data += blobs.data;
+  m.payload = pl.data;
+  return m;
+}
+
+Interp::CallReply Interp::parse_call_reply(const AgentReply& r) {
+  Reader rd(r.payload);
+  CallReply c;
+  c.result = rd.i64();
+  uint8_t n = rd.u8();
+  for (uint8_t i = 0; i < n && !rd.bad; ++i) {
+    uint64_t addr = rd.u64();
+    uint32_t len = rd.u32();
+    c.blobs.emplace_back(addr, rd.bytes(len));
+  }
+  if (rd.bad) env.fail({"malformed CALL reply from the agent", "", "", ""});
+  return c;
+}
+
+}  // namespace xabi::conform::detail
