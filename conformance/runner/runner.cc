@@ -235,16 +235,19 @@ bool case_selected(const Case& c, const Options& o) {
   return true;
 }
 
-int publish_reports(const Report& report, const std::string& out, bool junit, std::vector<std::string> written,
-                    std::vector<std::string> unwritten) {
-  auto wrote = [&](bool ok, const std::string& path, const std::string& err) {
-    if (ok) {
-      written.push_back(path);
-    } else {
-      std::cerr << "xabi-conform: cannot write the report " << path << ": " << err << "\n";
-      unwritten.push_back(path);
-    }
-  };
+void ReportFiles::wrote(bool ok, const std::string& path, const std::string& err) {
+  if (ok) {
+    written.push_back(path);
+  } else {
+    std::cerr << "xabi-conform: cannot write the report " << path << ": " << err << "\n";
+    unwritten.push_back(path);
+  }
+}
+
+int publish_reports(const Report& report, const std::string& out, bool junit, ReportFiles files) {
+  auto wrote = [&](bool ok, const std::string& path, const std::string& err) { files.wrote(ok, path, err); };
+  const auto& written = files.written;
+  const auto& unwritten = files.unwritten;
   std::string err;
   if (junit)
     for (const auto& run : report.hosts()) {
@@ -350,15 +353,7 @@ int run_suite(const Options& o) {
     return 2;
   }
   // Report files that could not be written: the run then fails (exit 3).
-  std::vector<std::string> written, unwritten;
-  auto wrote = [&](bool ok, const std::string& path, const std::string& err) {
-    if (ok) {
-      written.push_back(path);
-    } else {
-      std::cerr << "xabi-conform: cannot write the report " << path << ": " << err << "\n";
-      unwritten.push_back(path);
-    }
-  };
+  ReportFiles files;
   const bool tty = isatty(2);
   Report report;
   report.set_abi_version(meta::kAbiVersion);
@@ -396,7 +391,7 @@ int run_suite(const Options& o) {
     ok &= run_host(o, {&a, o.mutant, o.fail_fast, tty, a.name}, part, xf, positions, *run);
     std::string err;
     const std::string junit = o.out + "/junit-" + a.name + ".xml";
-    wrote(write_junit(*run, report, junit, &err), junit, err);
+    files.wrote(write_junit(*run, report, junit, &err), junit, err);
   }
   if (mutant_adapter) {
     // The mutation check: every mutant must fail at least one case.
@@ -488,7 +483,7 @@ int run_suite(const Options& o) {
     ok &= killed == ms.size();
   }
   report.set_duration_s(std::chrono::duration<double>(Clock::now() - t0).count());
-  if (const int st = publish_reports(report, o.out, false, written, unwritten); st != 0) return st;
+  if (const int st = publish_reports(report, o.out, false, std::move(files)); st != 0) return st;
   return ok ? 0 : 1;
 }
 

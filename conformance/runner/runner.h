@@ -41,11 +41,17 @@ bool case_selected(const Case& c, const Options& o);
 inline constexpr int kExitReportNotWritten = 3;
 int run_suite(const Options& o);
 
+// The report files of one run: those written, and those that could not be
+// (each said on stderr as it fails; any of them fails the run with exit 3).
+struct ReportFiles {
+  std::vector<std::string> written, unwritten;
+  void wrote(bool ok, const std::string& path, const std::string& err);
+};
+
 // Writes report.json and report.html into `out` (and with `junit` a
 // junit-<host>.xml per host), prints the summary table and the files written
-// (after `written`, files already written). Returns 0, or
-// kExitReportNotWritten if a file could not be written.
-int publish_reports(const Report& report, const std::string& out, bool junit, std::vector<std::string> written = {},
-                    std::vector<std::string> unwritten = {});
+// (after those already in `files`). Returns 0, or kExitReportNotWritten if a
+// file could not be written.
+int publish_reports(const Report& report, const std::string& out, bool junit, ReportFiles files = {});
 
 }  // namespace xabi::conform
