@@ -26,6 +26,13 @@ tr.survivor td{background:#ffc9c9;font-weight:600}
 .case{border:1px solid #ccc;border-left:6px solid #b00020;padding:.2em 1em 1em;margin:1em 0}
 .case.xpass{border-left-color:#c0157a;background:none}
 .legend span{padding:0 .5em;margin-right:.4em}
+svg.bar{vertical-align:middle;border:1px solid #bbb;width:7em;height:.9em}
+svg.bar rect.pass{fill:#3a9d4f}svg.bar rect.fail{fill:#d93636}svg.bar rect.xpass{fill:#c0157a}
+svg.bar rect.xfail{fill:#f0a830}svg.bar rect.skip{fill:#c8c8cf}svg.bar rect.none{fill:#eee}
+nav.toc{background:#f6f6f8;border:1px solid #ddd;padding:.4em 1em;margin:1em 0;display:inline-block}
+nav.toc ol{margin:.3em 0 0;padding-left:1.4em}
+td code{word-break:break-all}
+@media (max-width:900px){body{font-size:90%}th,td{padding:.2em .35em}}
 )";
 
 }  // namespace xabi::conform::detail

@@ -69,6 +69,45 @@ std::string rule_key(std::string_view call, std::string_view rule, std::string_v
   return k;
 }
 
+// A horizontal stacked bar, inline SVG (the report is one file): one segment
+// per non-zero count, coloured by its class, each with a tooltip. The numbers
+// stay in the tables beside it; the bar is for seeing at a glance.
+struct Segment {
+  uint64_t count;
+  std::string_view cls;
+  std::string label;
+};
+std::string svg_bar(const std::vector<Segment>& segs, std::string_view what) {
+  constexpr double kWidth = 240, kHeight = 14;
+  uint64_t total = 0;
+  for (const auto& s : segs) total += s.count;
+  // Drawn in a 240 x 14 box and scaled by the style sheet, so it fits a narrow window.
+  std::string svg = "<svg class=\"bar\" viewBox=\"0 0 " + fmt("%.0f", kWidth) + " " + fmt("%.0f", kHeight) +
+                    "\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"" + html(what) + "\">";
+  double x = 0;
+  for (const auto& s : segs) {
+    if (s.count == 0 || total == 0) continue;
+    const double w = kWidth * static_cast<double>(s.count) / static_cast<double>(total);
+    svg += "<rect class=\"" + std::string(s.cls) + "\" x=\"" + fmt("%.2f", x) + "\" y=\"0\" width=\"" + fmt("%.2f", w) +
+           "\" height=\"" + fmt("%.0f", kHeight) + "\"><title>" + html(s.label) + "</title></rect>";
+    x += w;
+  }
+  if (total == 0) svg += "<rect class=\"none\" x=\"0\" y=\"0\" width=\"" + fmt("%.0f", kWidth) + "\" height=\"" + fmt("%.0f", kHeight) + "\"/>";
+  return svg + "</svg>";
+}
+
+// The table of contents, from the sections the report really has.
+std::string toc_of(const std::string& body) {
+  std::string items;
+  for (size_t at = body.find("<h2 id=\""); at != std::string::npos; at = body.find("<h2 id=\"", at + 1)) {
+    const size_t id0 = at + 8, id1 = body.find('"', id0);
+    const size_t t0 = body.find('>', id1) + 1, t1 = body.find("</h2>", t0);
+    if (id1 == std::string::npos || t1 == std::string::npos) break;
+    items += "<li><a href=\"#" + body.substr(id0, id1 - id0) + "\">" + body.substr(t0, t1 - t0) + "</a></li>";
+  }
+  return items.empty() ? "" : "<nav class=\"toc\"><strong>Contents</strong><ol>" + items + "</ol></nav>\n";
+}
+
 void html_header(std::string& h, const Report& r) {
   bool all_passed = true;
   for (const auto& host : r.hosts()) all_passed = all_passed && host_passed(host);
@@ -92,7 +131,7 @@ void html_header(std::string& h, const Report& r) {
 void html_summary(std::string& h, const Report& r) {
   h += "<h2 id=\"summary\">Summary</h2>\n<table>\n<tr><th>host</th><th>adapter</th>"
        "<th>capabilities</th><th>pass</th><th>fail</th><th>skip</th><th>xfail</th>"
-       "<th>xpass</th><th>duration</th><th>verdict</th></tr>\n";
+       "<th>xpass</th><th>outcomes</th><th>duration</th><th>verdict</th></tr>\n";
   for (const auto& host : r.hosts()) {
     const Totals t = count_outcomes(host);
     std::string caps;
@@ -104,7 +143,14 @@ void html_summary(std::string& h, const Report& r) {
     const bool ok = host_passed(host);
     h += "<tr><td>" + html(host.name()) + "</td><td><code>" + html(host.adapter()) + "</code></td><td>" +
          caps + "</td>" + num(t.pass(), "pass") + num(t.fail(), "fail") + num(t.skip(), "skip") +
-         num(t.xfail(), "xfail") + num(t.xpass(), "xpass") + "<td class=\"n\">" +
+         num(t.xfail(), "xfail") + num(t.xpass(), "xpass") + "<td>" +
+         svg_bar({{t.pass(), "pass", std::to_string(t.pass()) + " pass"},
+                  {t.fail(), "fail", std::to_string(t.fail()) + " fail"},
+                  {t.xpass(), "xpass", std::to_string(t.xpass()) + " xpass"},
+                  {t.xfail(), "xfail", std::to_string(t.xfail()) + " xfail"},
+                  {t.skip(), "skip", std::to_string(t.skip()) + " skip"}},
+                 host.name() + ": outcomes") +
+         "</td><td class=\"n\">" +
          fmt("%.2f", host.duration_s()) + " s</td><td class=\"" +
          (ok ? "verdict-pass\">PASS" : "verdict-fail\">FAIL") + "</td></tr>\n";
   }
@@ -162,7 +208,7 @@ void html_coverage(std::string& h, const Report& r) {
     for (const auto& rule : call.rules) total += rule.outcomes.size();
   h += "<h2 id=\"coverage\">Rule coverage</h2>\n";
   h += "<p>Rule outcomes of the spec that the hosts' observed results reached.</p>\n";
-  h += "<table>\n<tr><th>host</th><th>reached</th><th>unreached</th></tr>\n";
+  h += "<table>\n<tr><th>host</th><th>reached</th><th></th><th>unreached</th></tr>\n";
   for (const auto& host : r.hosts()) {
     std::set<std::string> reached;
     for (const auto& hit : host.coverage())
@@ -184,7 +230,10 @@ void html_coverage(std::string& h, const Report& r) {
         }
     const double pct = total ? 100.0 * static_cast<double>(n) / static_cast<double>(total) : 100.0;
     h += "<tr><td>" + html(host.name()) + "</td><td class=\"n\">" + std::to_string(n) + "/" +
-         std::to_string(total) + " (" + percent_text(pct) + ")</td><td>";
+         std::to_string(total) + " (" + percent_text(pct) + ")</td><td>" +
+         svg_bar({{n, "pass", std::to_string(n) + " reached"}, {total - n, "skip", std::to_string(total - n) + " unreached"}},
+                 host.name() + ": rule coverage") +
+         "</td><td>";
     if (unreached.empty())
       h += "none";
     else
@@ -202,6 +251,13 @@ void html_mutation(std::string& h, const Report& r) {
   h += "<p>Mutation score: <strong>" + html(mutation_score_text(m)) +
        "</strong> of the mutants of <strong>" + html(m.host()) +
        "</strong> killed. A surviving mutant is a fault no case detected.</p>\n";
+  uint64_t killed = 0;
+  for (const auto& mu : m.mutants()) killed += mu.killed() ? 1 : 0;
+  const uint64_t survived = static_cast<uint64_t>(m.mutants_size()) - killed;
+  h += "<p>" +
+       svg_bar({{killed, "pass", std::to_string(killed) + " killed"}, {survived, "fail", std::to_string(survived) + " survived"}},
+               "mutation score") +
+       "</p>\n";
   h += "<table>\n<tr><th>mutant</th><th>group</th><th>fault</th><th>killed</th>"
        "<th>killed by</th><th>note</th></tr>\n";
   for (const auto& mu : m.mutants()) {
@@ -264,6 +320,7 @@ std::string to_html(const Report& r) {
   h += kCss;
   h += "</style>\n</head>\n<body>\n";
   html_header(h, r);
+  const size_t toc_at = h.size();
   html_summary(h, r);
   html_matrix(h, r);
   html_coverage(h, r);
@@ -307,6 +364,7 @@ std::string to_html(const Report& r) {
   if (!skips.empty())
     h += "<h2 id=\"skipped\">Skipped</h2>\n<details><summary>list</summary><ul>\n" + skips +
          "</ul></details>\n";
+  h.insert(toc_at, toc_of(h.substr(toc_at)));
   h += "</body>\n</html>\n";
   return h;
 }

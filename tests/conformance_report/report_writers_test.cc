@@ -694,6 +694,47 @@ TEST(ReportHtml, ShowsWhatTheRunFound) {
   EXPECT_NE(h.find("<li><code>free.not_mapped.not_mapped</code>"), std::string::npos);
 }
 
+// The sum of the widths of the rects of class `cls` in the first bar after `from`.
+double bar_width(const std::string& h, const std::string& from, const std::string& cls) {
+  const size_t at = h.find("<svg class=\"bar\"", h.find(from));
+  const size_t end = h.find("</svg>", at);
+  double w = 0;
+  for (size_t r = h.find("<rect class=\"" + cls + "\"", at); r < end; r = h.find("<rect class=\"" + cls + "\"", r + 1)) {
+    const size_t v = h.find("width=\"", r) + 7;
+    w += std::stod(h.substr(v, h.find('"', v) - v));
+  }
+  return w;
+}
+
+TEST(ReportHtml, ChartsAndContents) {
+  const Report r = make_report(false);
+  const std::string h = to_html(r);
+  // A table of contents that links every section the report has, and only those.
+  const size_t nav = h.find("<nav class=\"toc\">");
+  ASSERT_NE(nav, std::string::npos);
+  const std::string toc = h.substr(nav, h.find("</nav>", nav) - nav);
+  size_t sections = 0;
+  for (size_t at = h.find("<h2 id=\""); at != std::string::npos; at = h.find("<h2 id=\"", at + 1), ++sections) {
+    const std::string id = h.substr(at + 8, h.find('"', at + 8) - at - 8);
+    EXPECT_NE(toc.find("<a href=\"#" + id + "\">"), std::string::npos) << id;
+  }
+  EXPECT_EQ(count(toc, "<li>"), sections);
+  EXPECT_NE(toc.find("Mutation testing"), std::string::npos);
+  // Bars drawn to scale: a host's pass segment is its share of its cases.
+  for (const auto& host : r.hosts()) {
+    const Totals t = count_outcomes(host);
+    const double all = t.pass() + t.fail() + t.skip() + t.xfail() + t.xpass();
+    const std::string row = "<tr><td>" + host.name() + "</td><td><code>";
+    EXPECT_NEAR(bar_width(h, row, "pass"), 240.0 * t.pass() / all, 0.05) << host.name();
+    EXPECT_NEAR(bar_width(h, row, "fail"), 240.0 * t.fail() / all, 0.05) << host.name();
+  }
+  // The mutation bar: 28 killed of 29.
+  EXPECT_NEAR(bar_width(h, "Mutation score:", "pass"), 240.0 * 28 / 29, 0.05);
+  EXPECT_NEAR(bar_width(h, "Mutation score:", "fail"), 240.0 * 1 / 29, 0.05);
+  // Tooltips say the numbers.
+  EXPECT_NE(h.find("<title>28 killed</title>"), std::string::npos);
+}
+
 // --- summary ------------------------------------------------------------------------
 
 TEST(ReportSummary, TableScoreAndFailures) {
