@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "agent_protocol.h"
-#include "host_process.h"
+#include "run_xabi_host.h"
 #include "sockets.h"
 #include "xabi/xabi.h"
 

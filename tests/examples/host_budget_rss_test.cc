@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "host_process.h"
+#include "run_xabi_host.h"
 #include "xabi/xabi.h"
 
 namespace xabi::test {

@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "host_process.h"
+#include "run_xabi_host.h"
 #include "sockets.h"
 
 namespace {

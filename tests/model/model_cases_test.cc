@@ -3,7 +3,7 @@
 // once, and every rule that can refuse a result seen refusing one.
 #include <gtest/gtest.h>
 
-#include "case_file.h"
+#include "model_case_file.h"
 
 namespace {
 

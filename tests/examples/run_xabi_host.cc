@@ -1,4 +1,4 @@
-#include "host_process.h"
+#include "run_xabi_host.h"
 
 namespace xabi::test {
 

@@ -1,4 +1,4 @@
-#include "case_file.h"
+#include "model_case_file.h"
 
 #include <cctype>
 #include <fstream>
