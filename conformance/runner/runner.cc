@@ -245,17 +245,16 @@ void ReportFiles::wrote(bool ok, const std::string& path, const std::string& err
 }
 
 int publish_reports(const Report& report, const std::string& out, bool junit, ReportFiles files) {
-  auto wrote = [&](bool ok, const std::string& path, const std::string& err) { files.wrote(ok, path, err); };
-  const auto& written = files.written;
-  const auto& unwritten = files.unwritten;
   std::string err;
   if (junit)
     for (const auto& run : report.hosts()) {
       const std::string path = out + "/junit-" + run.name() + ".xml";
-      wrote(write_junit(run, report, path, &err), path, err);
+      files.wrote(write_junit(run, report, path, &err), path, err);
     }
-  wrote(write_json(report, out + "/report.json", &err), out + "/report.json", err);
-  wrote(write_html(report, out + "/report.html", &err), out + "/report.html", err);
+  files.wrote(write_json(report, out + "/report.json", &err), out + "/report.json", err);
+  files.wrote(write_html(report, out + "/report.html", &err), out + "/report.html", err);
+  const auto& written = files.written;
+  const auto& unwritten = files.unwritten;
   std::cout << summary_table(report);
   if (!written.empty()) {
     std::cout << "reports:";

@@ -262,8 +262,6 @@ class Checker {
       doc(s.groups(i).doc(), root_.nested(s, "groups", i).at(s.groups(i), "name"), "group " + s.groups(i).name());
   }
 
-  // -- pass 3: calls and parameters
-
   // -- pass 2b: bounds that name a constant
 
   // A bound names the constant it stands for (max_is: "LIMIT_IO"); xabi-gen
@@ -323,6 +321,8 @@ class Checker {
         return;
       }
   }
+
+  // -- pass 3: calls and parameters
 
   void calls() {
     const spec::Spec& s = abi_.spec;

@@ -2,9 +2,10 @@
 //
 //   xabi-gen --check SPEC [--profile P]     check only; exit 1 with file:line: messages
 //   xabi-gen SPEC [--profile P] --out DIR   check, then write DIR/xabi/*.h... and DIR/abi.md
+//   xabi-gen --version
+//
 // A profile (spec/linux_seccomp_host.textproto) adds one host's allow-list and
 // launch parameters; without one, xabi/syscalls.hpp and linux_syscalls.h are empty.
-//   xabi-gen --version
 //
 // Exit statuses: kExitStatuses below (and --help). --out is created and
 // probed before the spec is read, so an unusable directory is a usage error.
