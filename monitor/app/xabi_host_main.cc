@@ -32,6 +32,7 @@
 #include "mutant.h"
 #include "run_options.h"
 #include "serve.h"
+#include "xabi/host_exits.h"
 #include "xabi/meta.hpp"
 
 namespace {
@@ -42,22 +43,27 @@ constexpr const char* kName = "xabi-host-mutant";
 constexpr const char* kName = "xabi-host";
 #endif
 
-constexpr int kExitUsage = 2;
-constexpr int kExitInternal = 70;
-constexpr int kExitReportNotWritten = 74;
-constexpr int kExitViolation = 125;
-constexpr int kExitLaunchFailed = 126;
+// The host's own statuses: spec/xabi.textproto's host_exits.
+constexpr int kExitUsage = XABI_HOST_EXIT_USAGE;
+constexpr int kExitInternal = XABI_HOST_EXIT_INTERNAL;
+constexpr int kExitReportNotWritten = XABI_HOST_EXIT_REPORT_NOT_WRITTEN;
+constexpr int kExitViolation = XABI_HOST_EXIT_VIOLATION;
+constexpr int kExitLaunchFailed = XABI_HOST_EXIT_LAUNCH_FAILED;
+
+// The numbers as text, from the generated header (each is a plain literal).
+#define XABI_STATUS_TEXT_(n) #n
+#define XABI_STATUS_TEXT(n) XABI_STATUS_TEXT_(n)
 
 constexpr const char* kExitStatuses =
     "Exit status of run:\n"
     "  0..255  the guest's own exit status, when it exits\n"
     "  128+N   signal N ended the guest (a --timeout kill is 128+9)\n"
-    "  125     the guest made a denied system call (--on-violation kill)\n"
-    "  126     the guest could not be launched or sealed: an unreadable or invalid\n"
+    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_VIOLATION) "     the guest made a denied system call (--on-violation kill)\n"
+    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_LAUNCH_FAILED) "     the guest could not be launched or sealed: an unreadable or invalid\n"
     "          image, an unusable bootstrap, a --listen endpoint that cannot be bound\n"
-    "  74      the guest ran, but the --report file could not be written\n"
-    "  70      an internal error in the host\n"
-    "  2       usage error: an unknown option, a bad value, a --report path that\n"
+    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_REPORT_NOT_WRITTEN) "      the guest ran, but the --report file could not be written\n"
+    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_INTERNAL) "      an internal error in the host\n"
+    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_USAGE) "       usage error: an unknown option, a bad value, a --report path that\n"
     "          cannot be created\n"
     "The guest's own statuses overlap these; --report records which it was.";
 

@@ -8,7 +8,7 @@
  *   const int fds[4] = {image, calls, arena, doorbell};   // in XABI_LINK_FD_* order
  *   const char *failed = xabi_exec_contract_place(fds, -1);
  *   if (!failed) failed = xabi_exec_contract_close_rest(XABI_EXEC_CONTRACT_EXTRA_FD);
- *   if (failed) _exit(126);                               // `failed` names the step
+ *   if (failed) _exit(XABI_HOST_EXIT_LAUNCH_FAILED);      // `failed` names the step
  *
  * Used by the seccomp host's launcher (monitor/launch/spawn.cc) and the
  * reference host's (reference/refhost/ref_launch.cc). */

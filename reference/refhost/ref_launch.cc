@@ -24,6 +24,7 @@
 
 #include "bootstrap_exit.h"
 #include "exec_contract.h"
+#include "xabi/host_exits.h"
 #include "xabi/xabi.h"
 
 namespace xabi::refhost {
@@ -191,10 +192,11 @@ bool ref_launch(const LaunchRequest& req, RefLaunch& out, std::string& error) {
   if (pid < 0) return fail(errno_text("fork"));
   if (pid == 0) {
     // The child: system calls only, then execve.
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != parent) ::_exit(126);
-    if (xabi_exec_contract_place(fds, -1) || xabi_exec_contract_close_rest(XABI_EXEC_CONTRACT_EXTRA_FD)) ::_exit(126);
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != parent) ::_exit(XABI_HOST_EXIT_LAUNCH_FAILED);
+    if (xabi_exec_contract_place(fds, -1) || xabi_exec_contract_close_rest(XABI_EXEC_CONTRACT_EXTRA_FD))
+      ::_exit(XABI_HOST_EXIT_LAUNCH_FAILED);
     ::execve(bootstrap.c_str(), argv, envp);
-    ::_exit(127);
+    ::_exit(127);  // the shell's "cannot execute": the bootstrap path is unusable
   }
   l.pid = pid;
   ::close(image);
@@ -257,7 +259,7 @@ bool ref_await_sealed(RefLaunch& l, int timeout_ms, std::string& error) {
 int wait_status_to_exit(int wstatus) {
   if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
   if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
-  return 126;
+  return XABI_HOST_EXIT_INTERNAL;  // waitpid without WUNTRACED reports neither only on a bug
 }
 
 }  // namespace xabi::refhost

@@ -4,8 +4,8 @@
 //   RefLaunch l;
 //   std::string err;
 //   if (!ref_launch({.image = "hello", .args = {"hello"}, .quota = 64 << 20,
-//                    .bootstrap = "/abs/xabi-bootstrap"}, l, err)) ...;   // exit 126
-//   if (!ref_await_sealed(l, 5000, err)) ...;                            // exit 126
+//                    .bootstrap = "/abs/xabi-bootstrap"}, l, err)) ...;   // exit XABI_HOST_EXIT_LAUNCH_FAILED
+//   if (!ref_await_sealed(l, 5000, err)) ...;                            // exit XABI_HOST_EXIT_LAUNCH_FAILED
 //
 // No namespaces, no resource limits, and a seccomp program of one
 // instruction (SECCOMP_RET_ALLOW): the bootstrap insists on installing a

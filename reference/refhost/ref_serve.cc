@@ -14,6 +14,8 @@
 #include <cstring>
 #include <vector>
 
+#include "xabi/host_exits.h"
+
 namespace xabi::refhost {
 namespace {
 
@@ -117,7 +119,7 @@ int serve(RefLaunch& l, RefHandler& h, int wake_fd, std::chrono::milliseconds ti
       std::perror("xabi-refhost: poll");
       ::kill(l.pid, SIGKILL);
       reap(l.pid);
-      return 126;
+      return XABI_HOST_EXIT_INTERNAL;
     }
     if (r > 0 && fds[0].revents != 0) return reap(l.pid);
   }

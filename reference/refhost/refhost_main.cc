@@ -26,23 +26,29 @@
 #include "ref_launch.h"
 #include "ref_serve.h"
 #include "refhost_options.h"
+#include "xabi/host_exits.h"
 #include "xabi/meta.hpp"
 
 namespace {
 
-constexpr int kExitUsage = 2;
-constexpr int kExitInternal = 70;
-constexpr int kExitLaunchFailed = 126;
+// The host's own statuses: spec/xabi.textproto's host_exits.
+constexpr int kExitUsage = XABI_HOST_EXIT_USAGE;
+constexpr int kExitInternal = XABI_HOST_EXIT_INTERNAL;
+constexpr int kExitLaunchFailed = XABI_HOST_EXIT_LAUNCH_FAILED;
+
+// The numbers as text, from the generated header (each is a plain literal).
+#define XABI_STATUS_TEXT_(n) #n
+#define XABI_STATUS_TEXT(n) XABI_STATUS_TEXT_(n)
 
 constexpr const char* kExitStatuses =
     "Exit status of run:\n"
     "  0..255  the guest's own exit status, when it exits\n"
     "  128+N   signal N ended the guest (a --timeout kill is 128+9)\n"
-    "  126     the guest could not be launched: an unreadable or invalid image, an\n"
+    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_LAUNCH_FAILED) "     the guest could not be launched: an unreadable or invalid image, an\n"
     "          unusable bootstrap, a --listen endpoint that cannot be bound\n"
-    "  70      the reference model refused the refhost's own answer, or another\n"
+    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_INTERNAL) "      the reference model refused the refhost's own answer, or another\n"
     "          internal error (a refhost bug)\n"
-    "  2       usage error: an unknown option or a bad value\n"
+    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_USAGE) "       usage error: an unknown option or a bad value\n"
     "The guest's own statuses overlap these; stderr says which it was.";
 
 std::string bootstrap_path(const std::string& flag) {

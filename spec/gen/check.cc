@@ -224,6 +224,23 @@ class Checker {
       doc(e.doc(), l.at(e, "name"), "error " + e.name());
     }
 
+    unique_names(s.host_exits(), "host_exits", "host exit", [](const auto& c) -> const std::string& { return c.name(); }, true, false);
+    std::map<uint32_t, std::string> statuses;
+    for (int i = 0; i < s.host_exits_size(); ++i) {
+      const auto& h = s.host_exits(i);
+      Locator l = root_.nested(s, "host_exits", i);
+      // 0 is success and 128+N is "signal N ended it": a host status there
+      // would be read as something else.
+      if (h.status() == 0 || h.status() > 255 || (h.status() > 128 && h.status() < 128 + 65))
+        d_.error(l.at(h, "status"), "host exit " + h.name() + ": status " + std::to_string(h.status()) +
+                                        " must be 1..255 and not 128+N (a signal)");
+      if (auto it = statuses.find(h.status()); it != statuses.end())
+        d_.error(l.at(h, "status"), "host exit " + h.name() + " reuses the status " + std::to_string(h.status()) + " of " + it->second);
+      else
+        statuses[h.status()] = h.name();
+      doc(h.doc(), l.at(h, "name"), "host exit " + h.name());
+    }
+
     unique_names(s.structs(), "structs", "struct", [](const auto& c) -> const std::string& { return c.name(); }, false, false);
     for (int i = 0; i < s.structs_size(); ++i) {
       const auto& st = s.structs(i);

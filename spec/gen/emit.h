@@ -63,6 +63,7 @@ std::string emit_docs(const Abi& abi);            // abi.md
 std::string emit_syscalls(const Abi& abi);        // xabi/syscalls.hpp
 std::string emit_linux_syscalls_h(const Abi& abi); // xabi/linux_syscalls.h
 std::string emit_model_calls(const Abi& abi);      // xabi/model_calls.hpp
+std::string emit_host_exits_h(const Abi& abi);     // xabi/host_exits.h
 std::string emit_z3_header(const Abi& abi);       // xabi/z3_rules.hpp
 std::string emit_z3_rules(const Abi& abi);        // xabi/z3_rules.cc
 

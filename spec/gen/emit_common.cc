@@ -18,7 +18,7 @@ const std::vector<Artifact>& artifacts() {
       {"xabi/model_state.hpp", emit_model_state}, {"xabi/model_rules.cc", emit_model_rules},
       {"xabi/syscalls.hpp", emit_syscalls},       {"xabi/z3_rules.hpp", emit_z3_header},
       {"xabi/z3_rules.cc", emit_z3_rules},       {"xabi/linux_syscalls.h", emit_linux_syscalls_h},
-      {"xabi/model_calls.hpp", emit_model_calls},
+      {"xabi/model_calls.hpp", emit_model_calls}, {"xabi/host_exits.h", emit_host_exits_h},
       {"abi.md", emit_docs},
   };
   return all;

@@ -68,6 +68,11 @@ std::string emit_docs(const Abi& abi) {
   o << "\n## Errors\n\nEvery negative result is one of these.\n\n| name | value | meaning |\n|---|---:|---|\n";
   for (const auto& e : s.errors()) o << "| `XABI_" << e.name() << "` | " << e.value() << " | " << md_escape(e.doc()) << " |\n";
 
+  o << "\n## Host exit statuses\n\nWhat a host's command line reports besides the picoprocess's own status (`xabi/host_exits.h`). "
+       "The bundled hosts use them; a third-party host may choose others and declares its violation status in its adapter.\n\n"
+       "| name | status | meaning |\n|---|---:|---|\n";
+  for (const auto& h : s.host_exits())
+    o << "| `XABI_HOST_EXIT_" << h.name() << "` | " << h.status() << " | " << md_escape(h.doc()) << " |\n";
   o << "\n## Structs\n\nLittle-endian, natural alignment, no implicit padding beyond what is shown.\n";
   for (const auto& st : s.structs()) {
     o << "\n### `struct xabi_" << st.name() << "` (" << struct_size(st) << " bytes)\n\n" << st.doc()

@@ -180,4 +180,18 @@ extern "C" {
   return o.str();
 }
 
+// xabi/host_exits.h: a host's own exit statuses, for hosts, their launchers
+// (a child that cannot exec exits LAUNCH_FAILED) and the tests that check them.
+std::string emit_host_exits_h(const Abi& abi) {
+  std::ostringstream o;
+  o << banner(abi, "/* ", " */");
+  o << "#ifndef XABI_HOST_EXITS_H\n#define XABI_HOST_EXITS_H\n\n";
+  o << "/* Exit statuses of a host's command line other than the picoprocess's own.\n"
+       " * They overlap the picoprocess's statuses: the host also says which it was. */\n";
+  for (const auto& h : abi.spec.host_exits())
+    o << "#define XABI_HOST_EXIT_" << h.name() << " " << h.status() << "  /* " << h.doc() << " */\n";
+  o << "\n#endif\n";
+  return o.str();
+}
+
 }  // namespace xabi::gen

@@ -30,6 +30,7 @@
 
 #include "child_process.h"
 #include "xabi/meta.hpp"
+#include "xabi/host_exits.h"
 
 namespace {
 
@@ -39,8 +40,8 @@ using xabi::test::ChildRun;
 const std::string kHello = XABI_EXAMPLES_DIR "/hello";
 const std::string kFetch = XABI_EXAMPLES_DIR "/fetch";
 const std::string kAdapters = XABI_ADAPTERS_DIR;
-constexpr int kUsage = 2;
-constexpr int kLaunchFailed = 126;
+constexpr int kUsage = XABI_HOST_EXIT_USAGE;
+constexpr int kLaunchFailed = XABI_HOST_EXIT_LAUNCH_FAILED;
 
 // Unusable output paths, each with what makes it unusable.
 const std::string kUnwritable = "/sys/xabi-cli-test-unwritable";  // EACCES, even for root
@@ -251,7 +252,7 @@ TEST_P(HostCli, TimeoutRefusesNonsense) {
 }
 
 // The image: missing, a directory, in an unreadable place. Each is "cannot
-// launch" (126) naming the path.
+// launch" (XABI_HOST_EXIT_LAUNCH_FAILED) naming the path.
 TEST_P(HostCli, ImagePathProblems) {
   TempDir d;
   for (const std::string& path : {kUnwritable, kNoParent, d / "missing"}) expect_failure(host({path}), kLaunchFailed, path, kENOENT);
@@ -339,17 +340,21 @@ struct Binary {
 
 void PrintTo(const Binary& b, std::ostream* os) { *os << b.name; }
 
+// xabi-host's --help lists every host exit of the spec.
+const std::vector<int> kHostStatuses = {0, XABI_HOST_EXIT_USAGE, XABI_HOST_EXIT_INTERNAL, XABI_HOST_EXIT_REPORT_NOT_WRITTEN,
+                                        XABI_HOST_EXIT_VIOLATION, XABI_HOST_EXIT_LAUNCH_FAILED};
+
 std::vector<Binary> binaries() {
   std::vector<Binary> b = {
-      {"xabi-host", XABI_HOST_BIN, {0, 2, 74, 125, 126}},
-      {"xabi-refhost", XABI_REFHOST_BIN, {0, 2, 70, 126}},
+      {"xabi-host", XABI_HOST_BIN, kHostStatuses},
+      {"xabi-refhost", XABI_REFHOST_BIN, {0, XABI_HOST_EXIT_USAGE, XABI_HOST_EXIT_INTERNAL, XABI_HOST_EXIT_LAUNCH_FAILED}},
       {"xabi-conform", XABI_CONFORM_BIN, {0, 1, 2, 3}},
       {"xabi-gen", XABI_GEN_BIN, {0, 1, 2, 3}},
       {"xabi-bench-host", XABI_BENCH_HOST_BIN, {0, 2}},
       {"xabi-bench-callpath", XABI_BENCH_CALLPATH_BIN, {0, 2}},
   };
 #ifdef XABI_HOST_MUTANT_BIN
-  b.push_back({"xabi-host-mutant", XABI_HOST_MUTANT_BIN, {0, 2, 74, 125, 126}});
+  b.push_back({"xabi-host-mutant", XABI_HOST_MUTANT_BIN, kHostStatuses});
 #endif
   return b;
 }

@@ -20,6 +20,7 @@
 #include "run_xabi_host.h"
 #include "sockets.h"
 #include "xabi/xabi.h"
+#include "xabi/host_exits.h"
 
 namespace {
 
@@ -571,7 +572,7 @@ TEST(Agent, ForbiddenSyscallEndsTheRunWithAViolation) {
   auto f = a.recv();
   EXPECT_FALSE(f.has_value()) << "the picoprocess survived getpid";
   auto r = a.finish();
-  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_EQ(r.status, XABI_HOST_EXIT_VIOLATION) << r.err;
 }
 
 TEST(Agent, HogExitRepliesFirstThenExits) {

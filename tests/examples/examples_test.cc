@@ -15,6 +15,7 @@
 
 #include "run_xabi_host.h"
 #include "sockets.h"
+#include "xabi/host_exits.h"
 
 namespace {
 
@@ -97,7 +98,7 @@ TEST(Examples, FetchReachesItsOriginAndNoOther) {
 TEST(XabiHost, DeniedSystemCallIsReportedAndEndsThePicoprocess) {
   const std::string report = "/tmp/xabi-report-" + std::to_string(getpid()) + ".json";
   auto r = run_host({"xabi-host", "run", "--report", report, XABI_FORBIDDEN_GUEST});
-  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_EQ(r.status, XABI_HOST_EXIT_VIOLATION) << r.err;
   EXPECT_NE(r.err.find("getpid"), std::string::npos) << r.err;
   std::ifstream in(report);
   auto j = nlohmann::json::parse(in);
@@ -115,7 +116,7 @@ TEST(XabiHost, ErrnoModeReturnsEnosysAndStillReports) {
 
 TEST(XabiHost, BadImageIsAClearLaunchError) {
   auto r = run_host({"xabi-host", "run", "/proc/self/exe"});
-  EXPECT_EQ(r.status, 126);
+  EXPECT_EQ(r.status, XABI_HOST_EXIT_LAUNCH_FAILED);
   EXPECT_NE(r.err.find("cannot launch"), std::string::npos) << r.err;
 }
 

@@ -10,7 +10,7 @@
 //     is still denied and reported;
 //   - filtered: the call itself is denied and reported by the listener.
 // Either way the host that served it (this process) serves a new picoprocess
-// afterwards, and xabi-host reports the ending (132 = 128 + SIGILL, or 125).
+// afterwards, and xabi-host reports the ending (132 = 128 + SIGILL, or XABI_HOST_EXIT_VIOLATION).
 //
 // Which one this kernel is, is decided independently first: a forked plain
 // process installs "EDOM for NR, allow the rest" and makes the call.
@@ -33,6 +33,7 @@
 
 #include "child_process.h"
 #include "notify_loop.h"
+#include "xabi/host_exits.h"
 
 namespace xabi::launch::testing {
 namespace {
@@ -254,7 +255,7 @@ TEST(UprobeSyscalls, XabiHostReportsUretprobeAsSignal4OrAViolation) {
     EXPECT_TRUE(h.report["violations"].empty()) << seen;
     EXPECT_EQ(h.run.err.find("denied system call"), std::string::npos) << seen;
   } else {
-    EXPECT_EQ(h.run.status, 125) << seen;
+    EXPECT_EQ(h.run.status, XABI_HOST_EXIT_VIOLATION) << seen;
     ASSERT_FALSE(h.report["violations"].empty()) << seen;
     EXPECT_EQ(h.report["violations"][0]["nr"], k.exempt ? kFollow : kUretprobe) << seen;
   }
@@ -267,7 +268,7 @@ TEST(UprobeSyscalls, XabiHostReportsTheDeniedCallAfterUprobe) {
   ASSERT_FALSE(h.report.is_discarded()) << h.run.err;
   const std::string seen = Seen(h);
   Say("336 under xabi-host: " + seen);
-  EXPECT_EQ(h.run.status, 125) << seen;
+  EXPECT_EQ(h.run.status, XABI_HOST_EXIT_VIOLATION) << seen;
   ASSERT_EQ(h.report["violations"].size(), 1u) << seen;
   EXPECT_EQ(h.report["violations"][0]["nr"], k.exempt ? kFollow : kUprobe) << seen;
 }

@@ -20,6 +20,7 @@
 
 #include "child_process.h"
 #include "sockets.h"
+#include "xabi/host_exits.h"
 
 namespace {
 
@@ -180,13 +181,13 @@ TEST(RefHost, GuestDiesWithTheRefhost) {
 
 TEST(RefHost, MissingImageCannotBeLaunched) {
   const HostRun r = run({"run", "/nonexistent/guest-image"});
-  EXPECT_EQ(r.status, 126);
+  EXPECT_EQ(r.status, XABI_HOST_EXIT_LAUNCH_FAILED);
   EXPECT_NE(r.err.find("cannot launch"), std::string::npos) << r.err;
 }
 
 TEST(RefHost, NonGuestImageCannotBeLaunched) {
   const HostRun r = run({"run", "/proc/self/exe"});
-  EXPECT_EQ(r.status, 126) << r.err;
+  EXPECT_EQ(r.status, XABI_HOST_EXIT_LAUNCH_FAILED) << r.err;
 }
 
 TEST(RefHost, UsageErrorsExitWith2) {

@@ -95,19 +95,19 @@ inline constexpr ParamInfo take_params[] = {
 inline constexpr std::string_view take_r0_o0_conj[] = {"result == 0", };
 inline constexpr std::string_view take_r0_o0_eff[] = {""};
 inline constexpr OutcomeInfo take_r0_outcomes[] = {
-    {"null", "result == 0", take_r0_o0_conj, std::span<const std::string_view>(take_r0_o0_eff, 0), 26},
+    {"null", "result == 0", take_r0_o0_conj, std::span<const std::string_view>(take_r0_o0_eff, 0), 27},
 };
 inline constexpr std::string_view take_r1_o0_conj[] = {"result == 0", };
 inline constexpr std::string_view take_r1_o0_eff[] = {""};
 inline constexpr std::string_view take_r1_o1_conj[] = {"result % PAGE == 0", "mem.disjoint(result, result + round_up(len, PAGE))", };
 inline constexpr std::string_view take_r1_o1_eff[] = {"mem.insert(result, result + round_up(len, PAGE))", };
 inline constexpr OutcomeInfo take_r1_outcomes[] = {
-    {"none", "result == 0", take_r1_o0_conj, std::span<const std::string_view>(take_r1_o0_eff, 0), 29},
-    {"placed", "result % PAGE == 0 && mem.disjoint(result, result + round_up(len, PAGE))", take_r1_o1_conj, std::span<const std::string_view>(take_r1_o1_eff, 1), 30},
+    {"none", "result == 0", take_r1_o0_conj, std::span<const std::string_view>(take_r1_o0_eff, 0), 30},
+    {"placed", "result % PAGE == 0 && mem.disjoint(result, result + round_up(len, PAGE))", take_r1_o1_conj, std::span<const std::string_view>(take_r1_o1_eff, 1), 31},
 };
 inline constexpr RuleInfo take_rules[] = {
-    {"bad", "len == 0", take_r0_outcomes, 26},
-    {"ok", "otherwise", take_r1_outcomes, 28},
+    {"bad", "len == 0", take_r0_outcomes, 27},
+    {"ok", "otherwise", take_r1_outcomes, 29},
 };
 inline constexpr std::string_view take_errors[] = {""};
 inline constexpr ParamInfo send_params[] = {
@@ -120,22 +120,22 @@ inline constexpr ParamInfo send_params[] = {
 inline constexpr std::string_view send_r0_o0_conj[] = {"result == E_FAULT", };
 inline constexpr std::string_view send_r0_o0_eff[] = {""};
 inline constexpr OutcomeInfo send_r0_outcomes[] = {
-    {"fault", "result == E_FAULT", send_r0_o0_conj, std::span<const std::string_view>(send_r0_o0_eff, 0), 42},
+    {"fault", "result == E_FAULT", send_r0_o0_conj, std::span<const std::string_view>(send_r0_o0_eff, 0), 43},
 };
 inline constexpr std::string_view send_r1_o0_conj[] = {"result == E_INVAL", };
 inline constexpr std::string_view send_r1_o0_eff[] = {""};
 inline constexpr OutcomeInfo send_r1_outcomes[] = {
-    {"inval", "result == E_INVAL", send_r1_o0_conj, std::span<const std::string_view>(send_r1_o0_eff, 0), 43},
+    {"inval", "result == E_INVAL", send_r1_o0_conj, std::span<const std::string_view>(send_r1_o0_eff, 0), 44},
 };
 inline constexpr std::string_view send_r2_o0_conj[] = {"result >= 0", "result <= len", };
 inline constexpr std::string_view send_r2_o0_eff[] = {""};
 inline constexpr OutcomeInfo send_r2_outcomes[] = {
-    {"sent", "result >= 0 && result <= len", send_r2_o0_conj, std::span<const std::string_view>(send_r2_o0_eff, 0), 44},
+    {"sent", "result >= 0 && result <= len", send_r2_o0_conj, std::span<const std::string_view>(send_r2_o0_eff, 0), 45},
 };
 inline constexpr RuleInfo send_rules[] = {
-    {"fault", "!readable(peer) || len > 0 && len <= LIMIT_IO && data + len > 65536 * 16", send_r0_outcomes, 42},
-    {"bad", "!fault && (len > LIMIT_IO || strlen(peer) > 8 || !cap(net))", send_r1_outcomes, 43},
-    {"ok", "otherwise", send_r2_outcomes, 44},
+    {"fault", "!readable(peer) || len > 0 && len <= LIMIT_IO && data + len > 65536 * 16", send_r0_outcomes, 43},
+    {"bad", "!fault && (len > LIMIT_IO || strlen(peer) > 8 || !cap(net))", send_r1_outcomes, 44},
+    {"ok", "otherwise", send_r2_outcomes, 45},
 };
 inline constexpr std::string_view send_errors[] = {"E_INVAL", "E_FAULT", };
 inline constexpr ParamInfo now_params[] = {
@@ -144,10 +144,10 @@ inline constexpr ParamInfo now_params[] = {
 inline constexpr std::string_view now_r0_o0_conj[] = {"result >= clock.get()", };
 inline constexpr std::string_view now_r0_o0_eff[] = {"clock.set(result)", };
 inline constexpr OutcomeInfo now_r0_outcomes[] = {
-    {"now", "result >= clock.get()", now_r0_o0_conj, std::span<const std::string_view>(now_r0_o0_eff, 1), 51},
+    {"now", "result >= clock.get()", now_r0_o0_conj, std::span<const std::string_view>(now_r0_o0_eff, 1), 52},
 };
 inline constexpr RuleInfo now_rules[] = {
-    {"ok", "otherwise", now_r0_outcomes, 51},
+    {"ok", "otherwise", now_r0_outcomes, 52},
 };
 inline constexpr std::string_view now_errors[] = {""};
 inline constexpr FieldInfo struct_pair_fields[] = {
@@ -161,9 +161,9 @@ inline constexpr StructInfo kStructs[] = {
 };
 
 inline constexpr CallInfo kCalls[] = {
-    {1, "take", "all", Side::kHost, Type::kPtr, false, std::span<const ParamInfo>(detail::take_params, 1), detail::take_rules, std::span<const std::string_view>(detail::take_errors, 0), 23},
-    {2, "send", "all", Side::kHost, Type::kI64, false, std::span<const ParamInfo>(detail::send_params, 5), detail::send_rules, std::span<const std::string_view>(detail::send_errors, 2), 34},
-    {4, "now", "all", Side::kPal, Type::kU64, true, std::span<const ParamInfo>(detail::now_params, 0), detail::now_rules, std::span<const std::string_view>(detail::now_errors, 0), 47},
+    {1, "take", "all", Side::kHost, Type::kPtr, false, std::span<const ParamInfo>(detail::take_params, 1), detail::take_rules, std::span<const std::string_view>(detail::take_errors, 0), 24},
+    {2, "send", "all", Side::kHost, Type::kI64, false, std::span<const ParamInfo>(detail::send_params, 5), detail::send_rules, std::span<const std::string_view>(detail::send_errors, 2), 35},
+    {4, "now", "all", Side::kPal, Type::kU64, true, std::span<const ParamInfo>(detail::now_params, 0), detail::now_rules, std::span<const std::string_view>(detail::now_errors, 0), 48},
 };
 
 inline constexpr const CallInfo* find_call(uint32_t id) {

@@ -35,20 +35,20 @@ static CallEnc encode_take(z3::context& c, const Z3State& pre) {
   z3::expr g_bad = (p_len == c.int_val("0"));
   z3::expr g_ok = !(g_bad);
   {
-    RuleEnc r{"bad", false, g_bad, {}, 26};
+    RuleEnc r{"bad", false, g_bad, {}, 27};
     {
       Z3State post = pre;
       z3::expr ok = c.bool_val(true);
-      r.outcomes.push_back({"null", (result == c.int_val("0")), post, ok, 26});
+      r.outcomes.push_back({"null", (result == c.int_val("0")), post, ok, 27});
     }
     e.rules.push_back(r);
   }
   {
-    RuleEnc r{"ok", true, g_ok, {}, 28};
+    RuleEnc r{"ok", true, g_ok, {}, 29};
     {
       Z3State post = pre;
       z3::expr ok = c.bool_val(true);
-      r.outcomes.push_back({"none", (result == c.int_val("0")), post, ok, 29});
+      r.outcomes.push_back({"none", (result == c.int_val("0")), post, ok, 30});
     }
     {
       Z3State post = pre;
@@ -58,7 +58,7 @@ static CallEnc encode_take(z3::context& c, const Z3State& pre) {
         ok = ok && eff.pre;
         post.mem = eff.post;
       }
-      r.outcomes.push_back({"placed", ((emod(result, c.int_val("4096")) == c.int_val("0")) && pre.mem.disjoint(result, (result + round_up(p_len, c.int_val("4096"))))), post, ok, 30});
+      r.outcomes.push_back({"placed", ((emod(result, c.int_val("4096")) == c.int_val("0")) && pre.mem.disjoint(result, (result + round_up(p_len, c.int_val("4096"))))), post, ok, 31});
     }
     e.rules.push_back(r);
   }
@@ -83,29 +83,29 @@ static CallEnc encode_send(z3::context& c, const Z3State& pre) {
   z3::expr g_bad = ((!g_fault) && (((p_len > c.int_val("64")) || (len_peer > c.int_val("8"))) || (!c.bool_const("cap.net"))));
   z3::expr g_ok = !(g_fault || g_bad);
   {
-    RuleEnc r{"fault", false, g_fault, {}, 42};
+    RuleEnc r{"fault", false, g_fault, {}, 43};
     {
       Z3State post = pre;
       z3::expr ok = c.bool_val(true);
-      r.outcomes.push_back({"fault", (result == c.int_val(-3)), post, ok, 42});
+      r.outcomes.push_back({"fault", (result == c.int_val(-3)), post, ok, 43});
     }
     e.rules.push_back(r);
   }
   {
-    RuleEnc r{"bad", false, g_bad, {}, 43};
+    RuleEnc r{"bad", false, g_bad, {}, 44};
     {
       Z3State post = pre;
       z3::expr ok = c.bool_val(true);
-      r.outcomes.push_back({"inval", (result == c.int_val(-1)), post, ok, 43});
+      r.outcomes.push_back({"inval", (result == c.int_val(-1)), post, ok, 44});
     }
     e.rules.push_back(r);
   }
   {
-    RuleEnc r{"ok", true, g_ok, {}, 44};
+    RuleEnc r{"ok", true, g_ok, {}, 45};
     {
       Z3State post = pre;
       z3::expr ok = c.bool_val(true);
-      r.outcomes.push_back({"sent", ((result >= c.int_val("0")) && (result <= p_len)), post, ok, 44});
+      r.outcomes.push_back({"sent", ((result >= c.int_val("0")) && (result <= p_len)), post, ok, 45});
     }
     e.rules.push_back(r);
   }
@@ -118,7 +118,7 @@ static CallEnc encode_now(z3::context& c, const Z3State& pre) {
   CallEnc e{4, "now", {}, result, (result >= 0 && result <= c.int_val("18446744073709551615")), caller, {}};
   z3::expr g_ok = !(c.bool_val(false));
   {
-    RuleEnc r{"ok", true, g_ok, {}, 51};
+    RuleEnc r{"ok", true, g_ok, {}, 52};
     {
       Z3State post = pre;
       z3::expr ok = c.bool_val(true);
@@ -127,7 +127,7 @@ static CallEnc encode_now(z3::context& c, const Z3State& pre) {
         ok = ok && eff.pre;
         post.clock = eff.post;
       }
-      r.outcomes.push_back({"now", (result >= pre.clock.get()), post, ok, 51});
+      r.outcomes.push_back({"now", (result >= pre.clock.get()), post, ok, 52});
     }
     e.rules.push_back(r);
   }
