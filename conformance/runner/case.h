@@ -5,6 +5,12 @@
 // (spec_cases.cc: boundary values of every parameter) and the spec's
 // allow-list (isolation_cases.cc). Fault-isolation cases (two picoprocesses)
 // are code: fault_cases.cc.
+//
+// Model cases (tests/model/rules.cases) are written in the same language but
+// need no host: their judge steps give a call, its arguments and a result, and
+// the verdict the reference model must reach (model_cases.h turns them into
+// the model's inputs). The parser is told which kind a file holds and refuses
+// the other kind's steps, so xabi-conform never runs a judge step.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +19,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include "reference/value.h"
 
 namespace xabi::conform {
 
@@ -33,11 +41,23 @@ struct Expr {
   std::string text;
 };
 
+// The value of `e`, reading each variable through value_of(name).
+template <class ValueOf>
+ref::Int eval_expr(const Expr& e, ValueOf&& value_of) {
+  ref::Int total = 0;
+  for (const auto& t : e.terms) {
+    ref::Int prod = 1;
+    for (const auto& f : t.factors) prod *= f.is_var ? ref::Int(value_of(f.var)) : ref::Int(f.value);
+    total += t.sign * prod;
+  }
+  return total;
+}
+
 // One argument of a call.
 struct Operand {
   enum class Kind {
     kExpr,     // a number (also a plain address)
-    kString,   // "text": a C string (CSTR) or the bytes of an IN buffer
+    kString,   // "text", "a"*3+"b": a C string (CSTR) or the bytes of an IN buffer
     kZero,     // zero:N   an N-byte buffer of zeros (OUT buffers)
     kFill,     // fill:N:B N bytes of value B
     kStructs,  // struct:NAME{f=e,...}|{...}  array elements (unset fields zero); *K repeats
@@ -94,11 +114,20 @@ struct Step {
     kArgs,          // args "a" "b": what xabi_args shows after the image name
     kLet,           // let $v = EXPR
     kConsoleSaw,    // console saw "text": the host's stdout contains it (at the end)
+    // Model cases only (no host):
+    kJudge,       // [on T] judge CALL ARGS... -> RESULT VERDICT: the model must reach VERDICT on RESULT
+    kJudgeBegin,  // [on T] judge begin CALL ARGS...: thread T starts a blocking call
+  };
+  // What a judge step demands of the model.
+  enum class Verdict {
+    kOk,         // ok RULE.OUTCOME: allowed, by that rule and outcome
+    kViolation,  // violation RULE: refused by that rule
+    kBadCall,    // bad_call: a malformed observation (its call and arguments are taken as written)
   };
   Kind kind = Kind::kCall;
   int line = 0;
   std::string text;  // the step as written, for traces
-  int worker = 0;
+  int worker = 0;  // judge steps: the caller's thread id, as the host numbered it
   bool async = false;
   std::string call;
   std::vector<Operand> args;
@@ -112,18 +141,22 @@ struct Step {
   uint64_t fill_len = 0;
   uint8_t fill_byte = 0;
   bool is_fill = false;
-  std::vector<Expr> exprs;
+  std::vector<Expr> exprs;  // kJudge: exprs[0] is the result
+  Verdict verdict = Verdict::kOk;
+  std::string rule, outcome;
 };
 
 struct Case {
+  bool model = false;  // a model case: judge steps only, run on the reference model alone
   std::string id;     // "channels/lifecycle"
   std::string group;  // a spec group, "isolation" or "fault"
   std::string call;   // the call it is about ("" for scenarios across calls)
   std::string file;   // where it was defined ("spec", "allow-list", a path)
   int line = 0;
-  std::set<std::string> needs;  // capabilities
+  std::set<std::string> needs;  // capabilities (model cases: what the model is told the host offers)
   uint64_t memory = 64ull << 20;
   bool origin = true;           // launch with an origin
+  std::string origin_url;       // model cases: the picoprocess's origin (host cases get the runner's server)
   std::vector<std::string> args;
   double timeout_s = 0;         // 0: the adapter's
   bool quick = false;           // part of --quick
@@ -132,11 +165,16 @@ struct Case {
   std::function<void(struct CaseEnv&)> custom;
 };
 
+// Which cases a file holds: host cases (conformance/cases, run by xabi-conform)
+// or model cases (judge steps, tests/model). Each refuses the other's steps.
+enum class CaseKind { kHost, kModel };
+
 // Parses a case file; errors are "file:line: message". Returns false on error.
-bool parse_case_file(const std::string& path, std::vector<Case>& out, std::vector<std::string>& errors);
+bool parse_case_file(const std::string& path, std::vector<Case>& out, std::vector<std::string>& errors,
+                     CaseKind kind = CaseKind::kHost);
 bool parse_case_text(const std::string& text, const std::string& path, std::vector<Case>& out,
-                     std::vector<std::string>& errors);
-// One step line (as in a case file), e.g. for generated cases.
+                     std::vector<std::string>& errors, CaseKind kind = CaseKind::kHost);
+// One host step line (as in a case file), e.g. for generated cases.
 bool parse_step(const std::string& line, Step& out, std::string& error);
 
 }  // namespace xabi::conform

@@ -12,15 +12,28 @@
 //     call accept retry E_AGAIN -> $c expect >= 0
 //   end
 //
+// Model cases (tests/model/rules.cases) hold judge steps instead, a given
+// result and the reference model's verdict on it:
+//
+//   case model/threads
+//     needs listen                   # what the model is told the host offers
+//     judge thread_create 0x1000 0x10000 7 -> 5 ok ok.started
+//     repeat 3 judge accept -> $i ok ok.accepted
+//   end
+//
 // Everything is checked against the spec's meta tables while parsing, so a
 // typo in a call name, a constant or an argument count is an error with its
 // line, not a confusing failure at run time.
+#include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
 
 #include "case.h"
+#include "model_inputs.h"
 #include "xabi/meta.hpp"
 
 namespace xabi::conform {
@@ -39,17 +52,8 @@ bool tokenize(const std::string& line, std::vector<std::string>& out, std::strin
     while (i < line.size()) {
       char c = line[i];
       if (in_str) {
-        if (c == '\\' && i + 1 < line.size()) {
-          char n = line[i + 1];
-          if (n == 'n') tok += '\n';
-          else if (n == 'r') tok += '\r';
-          else if (n == 't') tok += '\t';
-          else if (n == '0') tok += '\0';
-          else if (n == 'x' && i + 3 < line.size() && isxdigit(static_cast<unsigned char>(line[i + 2])) &&
-                   isxdigit(static_cast<unsigned char>(line[i + 3]))) {
-            tok += static_cast<char>(std::stoi(line.substr(i + 2, 2), nullptr, 16));
-            i += 2;
-          } else tok += n;
+        if (c == '\\' && i + 1 < line.size()) {  // kept as written: parse_string reads escapes
+          tok += line.substr(i, 2);
           i += 2;
           continue;
         }
@@ -78,8 +82,7 @@ bool tokenize(const std::string& line, std::vector<std::string>& out, std::strin
   return true;
 }
 
-bool is_string_tok(const std::string& t) { return t.size() >= 2 && t.front() == '"' && t.back() == '"'; }
-std::string unquote(const std::string& t) { return t.substr(1, t.size() - 2); }
+bool is_string_tok(const std::string& t) { return !t.empty() && t[0] == '"'; }
 
 bool parse_number(const std::string& s, int64_t& v) {
   if (s.empty()) return false;
@@ -150,6 +153,79 @@ bool parse_expr(const std::string& s, Expr& e, std::string& err) {
   return true;
 }
 
+bool is_constant(const Expr& e) {
+  for (const auto& t : e.terms)
+    for (const auto& f : t.factors)
+      if (f.is_var) return false;
+  return true;
+}
+
+// More than any parameter's max_len; a short line cannot make the parser allocate more.
+constexpr uint64_t kMaxString = 1 << 20;
+
+// string := piece ('+' piece)* ; piece := '"' chars '"' ['*' COUNT], COUNT a
+// number or a spec constant. Escapes: \n \r \t \0 \xHH, and \c for c.
+bool parse_string(const std::string& tok, std::string& out, std::string& err) {
+  out.clear();
+  size_t i = 0;
+  for (;;) {
+    if (i >= tok.size() || tok[i] != '"') {
+      err = "expected a \"string\" in " + tok;
+      return false;
+    }
+    std::string piece;
+    for (++i; i < tok.size() && tok[i] != '"'; ++i) {
+      if (tok[i] != '\\' || i + 1 >= tok.size()) {
+        piece += tok[i];
+        continue;
+      }
+      const char n = tok[++i];
+      if (n == 'n') piece += '\n';
+      else if (n == 'r') piece += '\r';
+      else if (n == 't') piece += '\t';
+      else if (n == '0') piece += '\0';
+      else if (n == 'x' && i + 2 < tok.size() && isxdigit(static_cast<unsigned char>(tok[i + 1])) &&
+               isxdigit(static_cast<unsigned char>(tok[i + 2]))) {
+        piece += static_cast<char>(std::stoi(tok.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else piece += n;
+    }
+    if (i >= tok.size()) {
+      err = "unterminated string";
+      return false;
+    }
+    ++i;
+    uint64_t times = 1;
+    size_t next = i;
+    if (i < tok.size() && tok[i] == '*') {
+      next = tok.find('+', i);
+      Expr count;
+      if (!parse_expr(tok.substr(i + 1, next == std::string::npos ? std::string::npos : next - i - 1), count, err))
+        return false;
+      // One factor, so the count cannot overflow while it is computed.
+      const bool single = count.terms.size() == 1 && count.terms[0].factors.size() == 1;
+      if (!single || !is_constant(count) || count.terms[0].sign * count.terms[0].factors[0].value < 0) {
+        err = "a string's repeat count is a number or constant >= 0, not " + count.text;
+        return false;
+      }
+      times = static_cast<uint64_t>(count.terms[0].factors[0].value);
+    }
+    if (!piece.empty()) {  // ""*N adds nothing, however large N
+      if (times > (kMaxString - out.size()) / piece.size()) {
+        err = "a string of more than " + std::to_string(kMaxString) + " bytes";
+        return false;
+      }
+      for (uint64_t k = 0; k < times; ++k) out += piece;
+    }
+    if (next >= tok.size()) return true;
+    if (tok[next] != '+') {
+      err = "unexpected \"" + tok.substr(next) + "\" after a string (join strings with +)";
+      return false;
+    }
+    i = next + 1;
+  }
+}
+
 bool check_vars(const Expr& e, const std::set<std::string>& vars, std::string& err) {
   for (const auto& t : e.terms)
     for (const auto& f : t.factors)
@@ -170,8 +246,7 @@ bool parse_operand(const std::string& tok, const meta::ParamInfo& p, Operand& o,
       return false;
     }
     o.kind = Operand::Kind::kString;
-    o.text = unquote(tok);
-    return true;
+    return parse_string(tok, o.text, err);
   }
   if (tok.rfind("zero:", 0) == 0 || tok.rfind("fill:", 0) == 0) {
     if (!buffer && !array) {
@@ -307,7 +382,7 @@ bool parse_clauses(const std::vector<std::string>& t, size_t i, Step& s, std::st
       if (!parse_expr(t[i + 2], s.check.rhs, err)) return false;
       i += 3;
     } else if (k == "data" && i + 1 < t.size() && is_string_tok(t[i + 1])) {
-      s.check.data = unquote(t[i + 1]);
+      if (!parse_string(t[i + 1], s.check.data.emplace(), err)) return false;
       i += 2;
     } else if (k == "retry" && i + 1 < t.size()) {
       Expr e;
@@ -336,18 +411,137 @@ bool parse_clauses(const std::vector<std::string>& t, size_t i, Step& s, std::st
   return true;
 }
 
-}  // namespace
+// [on T] judge [begin] CALL ARGS... [-> RESULT ok RULE.OUTCOME | violation RULE | bad_call]
+bool parse_judge(const std::vector<std::string>& t, Step& s, std::string& err) {
+  const char* usage = "[on T] judge CALL ARGS... -> RESULT ok RULE.OUTCOME|violation RULE|bad_call, or [on T] judge begin CALL ARGS...";
+  size_t i = 0;
+  if (t[0] == "on") {
+    int64_t id;
+    if (!parse_number(t[1], id) || id < 0 || id > std::numeric_limits<int>::max()) {
+      err = "on T judge: T is the caller's thread id, a number >= 0";
+      return false;
+    }
+    s.worker = static_cast<int>(id);
+    i = 2;
+  }
+  ++i;  // judge
+  s.kind = Step::Kind::kJudge;
+  if (i < t.size() && t[i] == "begin") {
+    s.kind = Step::Kind::kJudgeBegin;
+    ++i;
+  }
+  if (i >= t.size()) {
+    err = std::string("usage: ") + usage;
+    return false;
+  }
+  s.call = t[i++];
+  const size_t args_end = static_cast<size_t>(std::find(t.begin() + static_cast<std::ptrdiff_t>(i), t.end(), "->") - t.begin());
+  if (s.kind == Step::Kind::kJudgeBegin && args_end != t.size()) {
+    err = "judge begin takes no result: the call has not returned";
+    return false;
+  }
+  if (s.kind == Step::Kind::kJudge) {
+    if (args_end + 2 >= t.size()) {
+      err = std::string("usage: ") + usage;
+      return false;
+    }
+    s.exprs.emplace_back();
+    if (!parse_expr(t[args_end + 1], s.exprs.back(), err)) return false;
+    const std::string& v = t[args_end + 2];
+    size_t end = args_end + 3;
+    if (v == "ok" && end < t.size() && t[end].find('.') != std::string::npos) {
+      s.verdict = Step::Verdict::kOk;
+      s.rule = t[end].substr(0, t[end].find('.'));
+      s.outcome = t[end].substr(t[end].find('.') + 1);
+      ++end;
+    } else if (v == "violation" && end < t.size()) {
+      s.verdict = Step::Verdict::kViolation;
+      s.rule = t[end++];
+    } else if (v == "bad_call") {
+      s.verdict = Step::Verdict::kBadCall;
+    } else {
+      err = "after the result: ok RULE.OUTCOME, violation RULE or bad_call";
+      return false;
+    }
+    if (end != t.size()) {
+      err = "unexpected \"" + t[end] + "\" after the verdict";
+      return false;
+    }
+  }
+  if (s.kind == Step::Kind::kJudge && s.verdict == Step::Verdict::kBadCall) {
+    // A malformed observation, taken as written: the call need not exist,
+    // nor its arguments fit it.
+    for (; i < args_end; ++i) {
+      Operand o;
+      o.source = t[i];
+      if (is_string_tok(t[i])) {
+        o.kind = Operand::Kind::kString;
+        if (!parse_string(t[i], o.text, err)) return false;
+      } else if (!parse_expr(t[i], o.expr, err)) {
+        return false;
+      }
+      s.args.push_back(o);
+    }
+    return true;
+  }
+  const meta::CallInfo* c = meta::find_call(s.call);
+  if (!c) {
+    err = "no call named " + s.call + " in the spec";
+    return false;
+  }
+  if (args_end - i != c->params.size()) {
+    err = s.call + " takes " + std::to_string(c->params.size()) + " arguments, not " + std::to_string(args_end - i);
+    return false;
+  }
+  for (const auto& p : c->params) {
+    Operand o;
+    if (!parse_operand(t[i++], p, o, err)) {
+      err = s.call + " argument " + std::string(p.name) + ": " + err;
+      return false;
+    }
+    if (o.kind != Operand::Kind::kExpr && !(o.kind == Operand::Kind::kString && p.type == meta::Type::kCstr)) {
+      err = s.call + " argument " + std::string(p.name) + ": a judge step gives a buffer by its address (there is no guest memory)";
+      return false;
+    }
+    s.args.push_back(o);
+  }
+  if (s.kind == Step::Kind::kJudgeBegin) {
+    if (!c->blocks) err = s.call + " does not block: judge begin is for blocking calls";
+    return err.empty();
+  }
+  if (s.verdict == Step::Verdict::kBadCall) return true;
+  const meta::RuleInfo* rule = nullptr;
+  for (const auto& r : c->rules)
+    if (r.name == s.rule) rule = &r;
+  if (!rule) {
+    err = s.call + " has no rule " + s.rule;
+    return false;
+  }
+  if (s.verdict == Step::Verdict::kViolation) return true;
+  for (const auto& o : rule->outcomes)
+    if (o.name == s.outcome) return true;
+  err = "rule " + s.call + "." + s.rule + " has no outcome " + s.outcome;
+  return false;
+}
 
-bool parse_step(const std::string& line, Step& s, std::string& err) {
-  std::vector<std::string> t;
-  if (!tokenize(line, t, err)) return false;
+// One step's tokens. A case of one kind refuses the other kind's steps.
+bool parse_tokens(const std::vector<std::string>& t, CaseKind kind, Step& s, std::string& err) {
   if (t.empty()) {
     err = "empty step";
     return false;
   }
-  s.text = line;
+  const bool judge = t[0] == "judge" || (t[0] == "on" && t.size() > 2 && t[2] == "judge");
+  if (judge && kind == CaseKind::kHost) {
+    err = "judge steps are for model cases (tests/model/rules.cases): a host case calls the host";
+    return false;
+  }
+  if (!judge && kind == CaseKind::kModel) {
+    const size_t w = t[0] != "on" || t.size() < 3 ? 0 : t[2] == "async" && t.size() > 3 ? 3 : 2;  // past "on W [async]"
+    err = "a model case has judge steps only (no host runs it); \"" + t[w] + "\" is a host step";
+    return false;
+  }
+  if (judge) return parse_judge(t, s, err);
   size_t i = 0;
-  while (i < t.size() && s.text.size() && isspace(static_cast<unsigned char>(s.text[0]))) s.text.erase(0, 1);
   if (t[0] == "on") {
     if (t.size() < 3) {
       err = "on W [async] call ...";
@@ -466,8 +660,9 @@ bool parse_step(const std::string& line, Step& s, std::string& err) {
       s.kind = v == "send" ? Step::Kind::kPeerSend : Step::Kind::kPeerRecv;
       if (!need(4, "peer send|recv NAME \"data\"|fill:N:B")) return false;
       const std::string& d = t[i + 3];
-      if (is_string_tok(d)) s.strings.push_back(unquote(d));
-      else if (d.rfind("fill:", 0) == 0) {
+      if (is_string_tok(d)) {
+        if (!parse_string(d, s.strings.emplace_back(), err)) return false;
+      } else if (d.rfind("fill:", 0) == 0) {
         int64_t n, b;
         size_t c = d.rfind(':');
         if (c <= 5 || !parse_number(d.substr(5, c - 5), n) || !parse_number(d.substr(c + 1), b) || n < 0 || n > (16 << 20)) {
@@ -539,7 +734,7 @@ bool parse_step(const std::string& line, Step& s, std::string& err) {
         err = "the body must be a string";
         return false;
       }
-      s.strings.push_back(unquote(t[i + 4]));
+      if (!parse_string(t[i + 4], s.strings.emplace_back(), err)) return false;
     }
     return true;
   }
@@ -550,7 +745,7 @@ bool parse_step(const std::string& line, Step& s, std::string& err) {
         err = "args \"a\" \"b\" ...";
         return false;
       }
-      s.strings.push_back(unquote(t[n]));
+      if (!parse_string(t[n], s.strings.emplace_back(), err)) return false;
     }
     return true;
   }
@@ -560,8 +755,7 @@ bool parse_step(const std::string& line, Step& s, std::string& err) {
       return false;
     }
     s.kind = Step::Kind::kConsoleSaw;
-    s.strings.push_back(unquote(t[i + 2]));
-    return true;
+    return parse_string(t[i + 2], s.strings.emplace_back(), err);
   }
   if (k == "let") {
     if (!need(4, "let $v = EXPR") || t[i + 1].size() < 2 || t[i + 1][0] != '$' || t[i + 2] != "=") {
@@ -577,26 +771,87 @@ bool parse_step(const std::string& line, Step& s, std::string& err) {
   return false;
 }
 
-namespace {
+std::string trimmed(std::string line) {
+  while (!line.empty() && isspace(static_cast<unsigned char>(line[0]))) line.erase(0, 1);
+  return line;
+}
 
-// Which variables a step reads, and which it binds.
-void step_vars(const Step& s, std::vector<const Expr*>& uses) {
-  for (const auto& o : s.args) {
-    if (o.kind == Operand::Kind::kExpr) uses.push_back(&o.expr);
-    if (o.kind == Operand::Kind::kZero || o.kind == Operand::Kind::kFill) uses.push_back(&o.len);
-    for (const auto& el : o.elems)
-      for (const auto& f : el) uses.push_back(&f.second);
+// Calls f on every expression of a step (to check or replace its variables).
+template <class S, class F>
+void for_each_expr(S& s, F&& f) {
+  for (auto& o : s.args) {
+    if (o.kind == Operand::Kind::kExpr) f(o.expr);
+    if (o.kind == Operand::Kind::kZero || o.kind == Operand::Kind::kFill) f(o.len);
+    for (auto& el : o.elems)
+      for (auto& fe : el) f(fe.second);
   }
-  for (const auto& e : s.exprs) uses.push_back(&e);
-  if (s.check.cmp != Cmp::kNone) uses.push_back(&s.check.rhs);
-  if (s.retry) uses.push_back(&*s.retry);
-  for (const auto& b : s.check.bits) uses.push_back(&b.mask);
+  for (auto& e : s.exprs) f(e);
+  if (s.check.cmp != Cmp::kNone) f(s.check.rhs);
+  if (s.retry) f(*s.retry);
+  for (auto& b : s.check.bits) f(b.mask);
+}
+
+constexpr int64_t kMaxRepeat = 4096;
+
+// A model case's step line: a judge step, or `repeat N` and one, which stands
+// for N judge steps with $i = 0..N-1 (replaced by its value in each).
+void add_model_steps(const std::vector<std::string>& t, const std::string& line, int n, Case& c,
+                     const std::function<void(const std::string&)>& error) {
+  int64_t times = 1;
+  size_t first = 0;
+  if (t[0] == "repeat") {
+    if (t.size() < 3 || !parse_number(t[1], times) || times < 1 || times > kMaxRepeat) {
+      error("repeat N STEP, N 1.." + std::to_string(kMaxRepeat));
+      return;
+    }
+    first = 2;
+  }
+  Step s;
+  std::string err;
+  s.text = trimmed(line);
+  s.line = n;
+  if (!parse_tokens({t.begin() + static_cast<std::ptrdiff_t>(first), t.end()}, CaseKind::kModel, s, err)) {
+    error(err);
+    return;
+  }
+  bool bad_var = false;
+  for_each_expr(s, [&](const Expr& e) {
+    for (const auto& term : e.terms)
+      for (const auto& f : term.factors)
+        if (f.is_var && !(first && f.var == "i")) bad_var = true;
+  });
+  if (bad_var) {
+    error("a model case has no variables but $i, the index of `repeat N`");
+    return;
+  }
+  for (int64_t k = 0; k < times; ++k) {
+    Step each = s;
+    for_each_expr(each, [&](Expr& e) {
+      for (auto& term : e.terms)
+        for (auto& f : term.factors)
+          if (f.is_var) f = Expr::Factor{false, "", k};
+    });
+    JudgeInputs in;
+    if (!judge_inputs(each, in, err)) {
+      error(err);
+      return;
+    }
+    c.steps.push_back(std::move(each));
+  }
 }
 
 }  // namespace
 
+bool parse_step(const std::string& line, Step& s, std::string& err) {
+  std::vector<std::string> t;
+  if (!tokenize(line, t, err)) return false;
+  s.text = trimmed(line);
+  return parse_tokens(t, CaseKind::kHost, s, err);
+}
+
 bool parse_case_text(const std::string& text, const std::string& path, std::vector<Case>& out,
-                     std::vector<std::string>& errors) {
+                     std::vector<std::string>& errors, CaseKind kind) {
+  const bool model = kind == CaseKind::kModel;
   std::istringstream in(text);
   std::string line;
   int n = 0;
@@ -620,6 +875,7 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
         continue;
       }
       cur = Case{};
+      cur->model = model;
       cur->id = t[1];
       cur->file = path;
       cur->line = n;
@@ -630,7 +886,7 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
     }
     const std::string& k = t[0];
     if (k == "end") {
-      if (cur->group.empty()) error("case " + cur->id + " has no group");
+      if (cur->group.empty() && !model) error("case " + cur->id + " has no group");
       if (cur->steps.empty()) error("case " + cur->id + " has no steps");
       if (!async_workers.empty()) error("case " + cur->id + " ends with an async call not awaited");
       out.push_back(std::move(*cur));
@@ -641,7 +897,11 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
       error("case inside case " + cur->id + " (missing end)");
       continue;
     }
-    if (k == "group" && t.size() == 2) {
+    const bool launch_line = (k == "no-origin" && t.size() == 1) || (k == "quick" && t.size() == 1) ||
+                             (k == "timeout" && t.size() == 2) || k == "launch-args";
+    if (model && launch_line) {
+      error(k + " is about launching a host; a model case has none");
+    } else if (k == "group" && t.size() == 2) {
       bool known = t[1] == "isolation" || t[1] == "fault";
       for (const auto& c : meta::kCalls) known |= c.group == t[1];
       if (!known) error("unknown group " + t[1]);
@@ -650,11 +910,18 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
       if (!meta::find_call(t[1])) error("no call named " + t[1]);
       cur->call = t[1];
     } else if (k == "needs") {
-      for (size_t i = 1; i < t.size(); ++i) cur->needs.insert(t[i]);
+      for (size_t i = 1; i < t.size(); ++i) {
+        if (model && t[i] != "listen" && t[i] != "origin" && t[i] != "console")
+          error("a model case needs listen, origin or console, not " + t[i]);
+        cur->needs.insert(t[i]);
+      }
     } else if (k == "memory" && t.size() == 2) {
       int64_t v;
       if (!parse_number(t[1], v) || v < 0) error("memory BYTES");
       else cur->memory = static_cast<uint64_t>(v);
+    } else if (k == "origin-url" && t.size() == 2) {
+      if (!model) error("origin-url is for model cases: a host case's origin is the runner's own server");
+      cur->origin_url = t[1];
     } else if (k == "no-origin" && t.size() == 1) {
       cur->origin = false;
     } else if (k == "quick" && t.size() == 1) {
@@ -664,18 +931,21 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
       if (!parse_number(t[1], v) || v <= 0) error("timeout SECONDS");
       else cur->timeout_s = static_cast<double>(v);
     } else if (k == "launch-args") {
-      for (size_t i = 1; i < t.size(); ++i) cur->args.push_back(unquote(t[i]));
+      for (size_t i = 1; i < t.size(); ++i)
+        if (!parse_string(t[i], cur->args.emplace_back(), err)) error("launch-args: " + err);
+    } else if (model) {
+      add_model_steps(t, line, n, *cur, error);
     } else {
       Step s;
-      if (!parse_step(line, s, err)) {
+      s.text = trimmed(line);
+      if (!parse_tokens(t, kind, s, err)) {
         error(err);
         continue;
       }
       s.line = n;
-      std::vector<const Expr*> uses;
-      step_vars(s, uses);
-      for (const Expr* e : uses)
-        if (!check_vars(*e, vars, err)) error(err);
+      for_each_expr(s, [&](const Expr& e) {
+        if (!check_vars(e, vars, err)) error(err);
+      });
       if (s.kind == Step::Kind::kCall && s.async) {
         if (s.worker == 0) error("an async call must go to a worker 1..64 (worker 0 serves the agent)");
         if (!async_workers.insert(s.worker).second) error("worker " + std::to_string(s.worker) + " already has an async call");
@@ -694,7 +964,7 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
   return errors.empty();
 }
 
-bool parse_case_file(const std::string& path, std::vector<Case>& out, std::vector<std::string>& errors) {
+bool parse_case_file(const std::string& path, std::vector<Case>& out, std::vector<std::string>& errors, CaseKind kind) {
   std::ifstream in(path);
   if (!in) {
     errors.push_back(path + ": cannot read");
@@ -702,7 +972,7 @@ bool parse_case_file(const std::string& path, std::vector<Case>& out, std::vecto
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_case_text(ss.str(), path, out, errors);
+  return parse_case_text(ss.str(), path, out, errors, kind);
 }
 
 }  // namespace xabi::conform

@@ -94,6 +94,9 @@ void Interp::run(const Step& s) {
     case Step::Kind::kConsoleSaw:
       console_checks.push_back(s.strings[0]);
       return;
+    case Step::Kind::kJudge:
+    case Step::Kind::kJudgeBegin:  // the parser keeps these out of host cases
+      env.fail({"a judge step in a host case: " + s.text, "", "", ""});
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "agent_protocol.h"
+#include "model_inputs.h"
 #include "step_text.h"
 
 namespace xabi::conform::detail {
@@ -13,21 +14,11 @@ namespace xabi::conform::detail {
 using ref::Arg;
 
 Int Interp::eval(const Expr& e) {
-  Int total = 0;
-  for (const auto& t : e.terms) {
-    Int prod = 1;
-    for (const auto& f : t.factors) {
-      if (f.is_var) {
-        auto it = vars.find(f.var);
-        if (it == vars.end()) env.fail({"$" + f.var + " has no value", "", "", ""});
-        prod *= it->second;
-      } else {
-        prod *= f.value;
-      }
-    }
-    total += t.sign * prod;
-  }
-  return total;
+  return eval_expr(e, [&](const std::string& name) {
+    auto it = vars.find(name);
+    if (it == vars.end()) env.fail({"$" + name + " has no value", "", "", ""});
+    return it->second;
+  });
 }
 
 uint64_t Interp::u(const Expr& e) { return static_cast<uint64_t>(eval(e)); }
@@ -50,31 +41,22 @@ Interp::Marshalled Interp::marshal(const meta::CallInfo& c, const std::vector<Op
         uint64_t v = u(o.expr);
         args.u8(AGENT_ARG_VALUE).u64(v);
         if (prm.type == meta::Type::kCstr) {
-          // A string by address: the model can judge it only where the spec
-          // says no guest memory is (the first page, ADDR_LIMIT and up).
-          if (v >= static_cast<uint64_t>(*meta::find_constant("PAGE")) && v < static_cast<uint64_t>(*meta::find_constant("ADDR_LIMIT")))
-            env.fail({"a string argument given as an address must be outside guest memory (below PAGE or from ADDR_LIMIT up)",
-                      "", o.source, ""});
+          if (!outside_guest_memory(v)) env.fail({kStringAddressRule, "", o.source, ""});
           m.model_args.push_back(Arg::str_at(Int(v)));
           m.blob_of.push_back(-1);
           m.shown.push_back(std::string(prm.name) + "=@" + o.source);
           continue;
         }
-        m.model_args.push_back(Arg::num(prm.type == meta::Type::kI32 || prm.type == meta::Type::kChannel
-                                            ? Int(static_cast<int32_t>(v))
-                                        : prm.type == meta::Type::kU32 ? Int(static_cast<uint32_t>(v))
-                                        : prm.type == meta::Type::kI64 ? Int(static_cast<int64_t>(v))
-                                                                       : Int(v)));
+        m.model_args.push_back(model_number(prm, v));
         m.blob_of.push_back(-1);
         m.shown.push_back(std::string(prm.name) + "=" + o.source);
         continue;
       }
       case Operand::Kind::kString: {
         blob = expand(o.text);
-        std::string copied = blob.substr(0, prm.max_len + 1);
         if (prm.type == meta::Type::kCstr) {
+          m.model_args.push_back(model_string(prm, blob));
           blob.push_back('\0');
-          m.model_args.push_back(Arg::str(copied.substr(0, copied.find('\0'))));
         } else {
           m.model_args.push_back(Arg::num(0));
         }
