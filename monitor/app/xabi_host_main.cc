@@ -50,20 +50,16 @@ constexpr int kExitReportNotWritten = XABI_HOST_EXIT_REPORT_NOT_WRITTEN;
 constexpr int kExitViolation = XABI_HOST_EXIT_VIOLATION;
 constexpr int kExitLaunchFailed = XABI_HOST_EXIT_LAUNCH_FAILED;
 
-// The numbers as text, from the generated header (each is a plain literal).
-#define XABI_STATUS_TEXT_(n) #n
-#define XABI_STATUS_TEXT(n) XABI_STATUS_TEXT_(n)
-
 constexpr const char* kExitStatuses =
     "Exit status of run:\n"
     "  0..255  the guest's own exit status, when it exits\n"
     "  128+N   signal N ended the guest (a --timeout kill is 128+9)\n"
-    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_VIOLATION) "     the guest made a denied system call (--on-violation kill)\n"
-    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_LAUNCH_FAILED) "     the guest could not be launched or sealed: an unreadable or invalid\n"
+    "  " XABI_HOST_EXIT_VIOLATION_TEXT "     the guest made a denied system call (--on-violation kill)\n"
+    "  " XABI_HOST_EXIT_LAUNCH_FAILED_TEXT "     the guest could not be launched or sealed: an unreadable or invalid\n"
     "          image, an unusable bootstrap, a --listen endpoint that cannot be bound\n"
-    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_REPORT_NOT_WRITTEN) "      the guest ran, but the --report file could not be written\n"
-    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_INTERNAL) "      an internal error in the host\n"
-    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_USAGE) "       usage error: an unknown option, a bad value, a --report path that\n"
+    "  " XABI_HOST_EXIT_REPORT_NOT_WRITTEN_TEXT "      the guest ran, but the --report file could not be written\n"
+    "  " XABI_HOST_EXIT_INTERNAL_TEXT "      an internal error in the host\n"
+    "  " XABI_HOST_EXIT_USAGE_TEXT "       usage error: an unknown option, a bad value, a --report path that\n"
     "          cannot be created\n"
     "The guest's own statuses overlap these; --report records which it was.";
 

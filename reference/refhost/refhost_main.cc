@@ -36,19 +36,15 @@ constexpr int kExitUsage = XABI_HOST_EXIT_USAGE;
 constexpr int kExitInternal = XABI_HOST_EXIT_INTERNAL;
 constexpr int kExitLaunchFailed = XABI_HOST_EXIT_LAUNCH_FAILED;
 
-// The numbers as text, from the generated header (each is a plain literal).
-#define XABI_STATUS_TEXT_(n) #n
-#define XABI_STATUS_TEXT(n) XABI_STATUS_TEXT_(n)
-
 constexpr const char* kExitStatuses =
     "Exit status of run:\n"
     "  0..255  the guest's own exit status, when it exits\n"
     "  128+N   signal N ended the guest (a --timeout kill is 128+9)\n"
-    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_LAUNCH_FAILED) "     the guest could not be launched: an unreadable or invalid image, an\n"
+    "  " XABI_HOST_EXIT_LAUNCH_FAILED_TEXT "     the guest could not be launched: an unreadable or invalid image, an\n"
     "          unusable bootstrap, a --listen endpoint that cannot be bound\n"
-    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_INTERNAL) "      the reference model refused the refhost's own answer, or another\n"
+    "  " XABI_HOST_EXIT_INTERNAL_TEXT "      the reference model refused the refhost's own answer, or another\n"
     "          internal error (a refhost bug)\n"
-    "  " XABI_STATUS_TEXT(XABI_HOST_EXIT_USAGE) "       usage error: an unknown option or a bad value\n"
+    "  " XABI_HOST_EXIT_USAGE_TEXT "       usage error: an unknown option or a bad value\n"
     "The guest's own statuses overlap these; stderr says which it was.";
 
 std::string bootstrap_path(const std::string& flag) {

@@ -181,7 +181,8 @@ extern "C" {
 }
 
 // xabi/host_exits.h: a host's own exit statuses, for hosts, their launchers
-// (a child that cannot exec exits LAUNCH_FAILED) and the tests that check them.
+// (a child whose set-up before execve fails exits LAUNCH_FAILED) and the tests
+// that check them; each also as text, for the hosts' --help.
 std::string emit_host_exits_h(const Abi& abi) {
   std::ostringstream o;
   o << banner(abi, "/* ", " */");
@@ -189,7 +190,8 @@ std::string emit_host_exits_h(const Abi& abi) {
   o << "/* Exit statuses of a host's command line other than the picoprocess's own.\n"
        " * They overlap the picoprocess's statuses: the host also says which it was. */\n";
   for (const auto& h : abi.spec.host_exits())
-    o << "#define XABI_HOST_EXIT_" << h.name() << " " << h.status() << "  /* " << h.doc() << " */\n";
+    o << "#define XABI_HOST_EXIT_" << h.name() << " " << h.status() << "  /* " << h.doc() << " */\n"
+      << "#define XABI_HOST_EXIT_" << h.name() << "_TEXT \"" << h.status() << "\"\n";
   o << "\n#endif\n";
   return o.str();
 }

@@ -5,5 +5,6 @@
 /* Exit statuses of a host's command line other than the picoprocess's own.
  * They overlap the picoprocess's statuses: the host also says which it was. */
 #define XABI_HOST_EXIT_VIOLATION 125  /* Tried what the ABI does not offer. */
+#define XABI_HOST_EXIT_VIOLATION_TEXT "125"
 
 #endif
