@@ -1,13 +1,14 @@
 #include "model_inputs.h"
 
+#include "xabi/xabi.h"
+
 namespace xabi::conform {
 
 using ref::Arg;
 using ref::Int;
 
 bool outside_guest_memory(uint64_t address) {
-  return address < static_cast<uint64_t>(*meta::find_constant("PAGE")) ||
-         address >= static_cast<uint64_t>(*meta::find_constant("ADDR_LIMIT"));
+  return address < XABI_PAGE || address >= XABI_ADDR_LIMIT;
 }
 
 Arg model_number(const meta::ParamInfo& p, uint64_t v) {
