@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "monitor_loop.h"
 
 namespace xabi::app {
 
@@ -37,7 +36,7 @@ Served serve(launch::Picoprocess& p, const ServeOptions& options) {
     out.exit.exited = info.code == CLD_EXITED;
     (out.exit.exited ? out.exit.code : out.exit.signal) = info.status;
   };
-  monitor::MonitorLoop loop({std::chrono::microseconds(50), options.console_fd, hooks});
+  monitor::MonitorLoop loop({std::chrono::microseconds(50), options.console_fd, hooks, options.host});
   loop_ptr = &loop;
 
   monitor::Picoprocess mp = for_loop(p);

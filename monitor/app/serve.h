@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../loop/picoprocess.h"
+#include "monitor_loop.h"
 #include "picoprocess.h"
 #include "violation.h"
 
@@ -25,6 +26,7 @@ struct ServeOptions {
   int listen_fd = -1;       // xabi_accept's listening socket (ownership passes); -1: none
   int console_fd = 1;       // where console channels write; -1: no console
   std::chrono::milliseconds timeout{0};  // 0: none; then the picoprocess is killed
+  monitor::HostHooks host{};  // how its host is made (xabi-host-mutant); empty: a plain PicoHost
 };
 
 struct Served {

@@ -12,20 +12,15 @@
 #include <memory>
 
 #include "channel.h"
-#include "mutant.h"
 #include "xabi/xabi.h"
 
 namespace xabi::host {
 
 class ChannelTable {
  public:
-#if defined(XABI_MUTANTS)
-  static constexpr size_t kSize = XABI_LIMIT_CHANNELS + 8;  // spare entries for channel_limit_ignored
-#else
   static constexpr size_t kSize = XABI_LIMIT_CHANNELS;
-#endif
 
-  bool full() const { return count_ >= (XABI_MUTANT(channel_limit_ignored) ? kSize : XABI_LIMIT_CHANNELS); }
+  bool full() const { return count_ >= kSize; }
   size_t count() const { return count_; }
   int32_t add(std::unique_ptr<Channel> ch);
   Channel* get(int64_t id) const;

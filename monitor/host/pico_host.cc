@@ -3,7 +3,6 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <ctime>
 
 #include "mutant.h"
 #include "socket_channel.h"
@@ -21,7 +20,7 @@ PicoHost::PicoHost(const HostConfig& c)
     : cfg_(c),
       origin_(c.origin.empty() || !c.fetcher ? std::nullopt : parse_origin(c.origin)),
       puncher_(c.arena_fd),
-      arena_(c.arena_base, c.arena_size, puncher_),
+      arena_(c.arena_base, c.arena_size, c.puncher ? *c.puncher : puncher_),
       words_(c.alarms) {}
 
 PicoHost::~PicoHost() { close_all_channels(); }
@@ -31,13 +30,6 @@ uint64_t PicoHost::alloc(uint64_t len) { return arena_.alloc(len); }
 int64_t PicoHost::free(uint64_t base, uint64_t len) { return arena_.free(base, len); }
 
 int64_t PicoHost::alarm_set(uint64_t deadline) {
-  if (XABI_MUTANT(alarm_never_fires)) return 0;
-  if (XABI_MUTANT(alarm_set_rejects) && deadline != 0) {
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    if (deadline < static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec))
-      return XABI_E_INVAL;
-  }
   // The rules allow only 0; a timerfd failure is a host failure, reported.
   if (!timer_.valid() || timer_.set(deadline) != 0) ++host_failures_;
   return 0;
@@ -62,10 +54,6 @@ int64_t PicoHost::accept() {
   if (!can_open(0)) return XABI_E_NO_RESOURCES;  // before accept4: the connection stays pending
   for (;;) {
     const int fd = ::accept4(cfg_.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (XABI_MUTANT(accept_reuses_open_id) && fd >= 0) {
-      const int64_t id = install(std::make_unique<SocketChannel>(UniqueFd(fd)));
-      return id >= 0 ? 0 : id;  // the lowest id, open or not
-    }
     if (fd >= 0) return install(std::make_unique<SocketChannel>(UniqueFd(fd)));
     switch (errno) {
       case EINTR:
@@ -94,29 +82,25 @@ int64_t PicoHost::open_url(std::string_view method, std::string_view url) {
   // the request can never need more host memory than was granted here.
   if (!can_open(UrlChannel::kWindow) || !budget_.take(UrlChannel::kWindow)) return XABI_E_NO_RESOURCES;
   HttpRequest req{u->host, u->port, std::string(method), u->path, {}};
-  if (XABI_MUTANT(open_url_method_get)) req.method = "GET";
   return install(std::make_unique<UrlChannel>(*cfg_.fetcher, cfg_.owner, budget_, std::move(req)));
 }
 
 int64_t PicoHost::read(int32_t channel, OutBytes& buf, uint64_t len) {
   Channel* ch = chans_.get(channel);
-  if (XABI_MUTANT(read_bad_channel_zero) && !ch) return 0;
   if (!ch) return XABI_E_BAD_CHANNEL;
   if (len > XABI_LIMIT_IO) return XABI_E_INVAL;
   if (len == 0) return 0;
   const size_t room = std::min<size_t>(len, buf.capacity);
   const int64_t n = ch->read(buf.data, room);
   buf.size = n > 0 ? static_cast<size_t>(n) : 0;
-  if (XABI_MUTANT(read_flips_byte) && n > 0) buf.data[0] ^= 1;
   return n;
 }
 
 int64_t PicoHost::write(int32_t channel, std::span<const uint8_t> buf, uint64_t len) {
   Channel* ch = chans_.get(channel);
   if (!ch) return XABI_E_BAD_CHANNEL;
-  if (len > XABI_LIMIT_IO && !XABI_MUTANT(write_oversize_ok)) return XABI_E_INVAL;  // the frame then carries no bytes
+  if (len > XABI_LIMIT_IO) return XABI_E_INVAL;  // the frame then carries no bytes
   if (len == 0) return 0;
-  if (XABI_MUTANT(write_drops)) return static_cast<int64_t>(std::min<size_t>(len, buf.size()));
   return ch->write(buf.data(), std::min<size_t>(len, buf.size()));
 }
 
@@ -129,10 +113,6 @@ int64_t PicoHost::poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t) {
     if (fds[i].reserved != 0) return XABI_E_INVAL;
   for (uint32_t i = 0; i < n; ++i)
     if (!chans_.get(fds[i].channel)) return XABI_E_BAD_CHANNEL;
-  if (XABI_MUTANT(poll_never_ready)) {
-    for (uint32_t i = 0; i < n; ++i) fds[i].revents = 0;
-    return 0;
-  }
   int64_t ready = 0;
   for (uint32_t i = 0; i < n; ++i) {
     fds[i].revents = chans_.get(fds[i].channel)->poll(fds[i].events & (XABI_POLL_IN | XABI_POLL_OUT));
@@ -142,7 +122,6 @@ int64_t PicoHost::poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t) {
 }
 
 int64_t PicoHost::close(int32_t channel) {
-  if (XABI_MUTANT(close_keeps_open)) return chans_.get(channel) ? 0 : XABI_E_BAD_CHANNEL;
   auto ch = chans_.take(channel);
   if (!ch) return XABI_E_BAD_CHANNEL;
   budget_.give(kChannelCost);
@@ -151,7 +130,7 @@ int64_t PicoHost::close(int32_t channel) {
 }
 
 int64_t PicoHost::console() {
-  if (!cfg_.console || XABI_MUTANT(console_unsupported)) return XABI_E_UNSUPPORTED;
+  if (!cfg_.console) return XABI_E_UNSUPPORTED;
   if (chans_.full()) return XABI_E_LIMIT;
   if (!can_open(0)) return XABI_E_NO_RESOURCES;
   return install(std::make_unique<ConsoleChannel>(*cfg_.console));

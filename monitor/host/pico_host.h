@@ -33,6 +33,7 @@ struct HostConfig {
   uint64_t arena_base = 0;        // guest address of the arena
   uint64_t arena_size = 0;        // bytes; the quota
   int arena_fd = -1;              // borrowed: the arena memfd (hole punching)
+  HolePuncher* puncher = nullptr; // borrowed; null: punch arena_fd (xabi-host-mutant's free_no_punch sets one)
   struct xabi_alarms* alarms = nullptr;  // the monitor's mapping of the alarm words; may be null
   int listen_fd = -1;             // borrowed; -1: no `listen` capability
   std::string origin;             // "http://host[:port]"; empty: no `origin` capability

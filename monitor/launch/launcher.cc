@@ -168,8 +168,6 @@ Result<Picoprocess> launch(const LaunchSpec& spec) {
   Result<Filter> filter = build_filter(params, spec.mode);
   if (!filter) return filter.error();
   Result<std::vector<uint8_t>> args = encode_args(spec.args, args_block_address(base.value()));
-  if (XABI_MUTANT(args_drop_last) && !spec.args.empty())  // the guest never sees the last argument
-    args = encode_args({spec.args.begin(), spec.args.end() - 1}, args_block_address(base.value()));
   if (!args) return args.error();
   Result<CallArea> area = CallArea::create(base.value(), arena_size, filter.value(), args.value());
   if (!area) return area.error();
@@ -185,7 +183,7 @@ Result<Picoprocess> launch(const LaunchSpec& spec) {
   PicoCgroup cgroup;
   if (spec.use_cgroups && cgroups().any()) {
     Result<PicoCgroup> cg = cgroups().create(
-        {.pids_max = XABI_MUTANT(threads_unbounded) ? 4194304u : XABI_LIMIT_THREADS, .memory_max = address_space - kAddressSpaceAllowance + kCgroupMemoryAllowance,
+        {.pids_max = XABI_LIMIT_THREADS, .memory_max = address_space - kAddressSpaceAllowance + kCgroupMemoryAllowance,
          .cpu_weight = kCgroupCpuWeight});
     if (!cg) return cg.error();
     cgroup = std::move(cg).value();
@@ -195,7 +193,8 @@ Result<Picoprocess> launch(const LaunchSpec& spec) {
   req.fds = {image_fd.value().get(), area.value().fd(), arena.value().get(), doorbell.get()};
   req.address_space = address_space;
   req.cgroup_procs_fds = cgroup.procs_fds();
-  req.nproc = spec.use_rlimit_threads && !XABI_MUTANT(threads_unbounded) ? XABI_LIMIT_THREADS : 0;
+  req.nproc = spec.use_rlimit_threads ? XABI_LIMIT_THREADS : 0;
+  req.bootstrap_arg = spec.bootstrap_arg;
   Result<Spawned> child = spawn_bootstrap(req);
   if (!child) return child.error();
   area.value().close_fd();  // the mapping stays; the child has its own fd

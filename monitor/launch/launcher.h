@@ -40,6 +40,9 @@ struct LaunchSpec {
   // Bound its threads by RLIMIT_NPROC as well, where its uid is its own (tests
   // turn this off to see the pids cgroup refuse on its own).
   bool use_rlimit_threads = true;
+  // One argument for the bootstrap after its name; empty: none. xabi-bootstrap
+  // refuses any; xabi-bootstrap-mutant takes "mutant=NAME" (docs/mutants.md).
+  std::string bootstrap_arg;
 };
 
 // Address space the bootstrap may need beyond the arena and the image (its own

@@ -171,11 +171,9 @@ Result<Spawned> spawn_bootstrap(const SpawnRequest& r) {
   if (!ids) return ids.error();
   // Everything the child needs is built before clone: it must not allocate.
   std::vector<char> arg0{'x', 'a', 'b', 'i', '-', 'b', 'o', 'o', 't', 's', 't', 'r', 'a', 'p', '\0'};
-  std::string mutant_arg;  // xabi-host-mutant: the PAL's mutants live in xabi-bootstrap-mutant
-#if defined(XABI_MUTANTS)
-  if (const int m = mutants::selected(); m >= 0) mutant_arg = "mutant=" + std::string(mutants::all()[m].name);
-#endif
-  char* const argv[] = {arg0.data(), mutant_arg.empty() ? nullptr : mutant_arg.data(), nullptr};
+  std::vector<char> arg1(r.bootstrap_arg.begin(), r.bootstrap_arg.end());
+  arg1.push_back('\0');
+  char* const argv[] = {arg0.data(), r.bootstrap_arg.empty() ? nullptr : arg1.data(), nullptr};
   char* const envp[] = {nullptr};
 
   const int wanted = kBaseNamespaces | (geteuid() != 0 ? CLONE_NEWUSER : 0);

@@ -66,6 +66,7 @@ struct SpawnRequest {
   uint64_t address_space = 0;  // RLIMIT_AS in bytes
   std::vector<int> cgroup_procs_fds;  // cgroup.procs files the child joins
   uint64_t nproc = 0;                 // RLIMIT_NPROC when the uid is the picoprocess's own
+  std::string bootstrap_arg;          // its one argument after its name; empty: none
 };
 
 struct Spawned {

@@ -37,7 +37,8 @@ struct MonitorLoop::Entry : public host::FdWatcher {
   Picoprocess p;
   xabi_link_header* header = nullptr;
   xabi_link_slot* slots = nullptr;
-  std::unique_ptr<host::PicoHost> host;
+  std::unique_ptr<host::Handler> calls;  // what serves the slots: HostHooks::wrap's decorator; null: *host
+  std::unique_ptr<host::PicoHost> host;  // after calls: a decorator may refer to it until destroyed
   bool scan_all = true;  // the doorbell rang: look at every slot once
 
   int watch(int fd) override {
@@ -112,8 +113,10 @@ int64_t MonitorLoop::add(Picoprocess p) {
   c.fetcher = fetcher_.get();
   c.watcher = e.get();
   c.owner = static_cast<uint64_t>(e->id);
+  if (opt_.host.configure) opt_.host.configure(c);
   e->host = std::make_unique<host::PicoHost>(c);
   if (e->host->timer_fd() < 0) return -EMFILE;
+  if (opt_.host.wrap) e->calls = opt_.host.wrap(*e->host, c);
 
   // The doorbell must never block our drain; O_NONBLOCK on the shared file
   // description only makes the guest's (single-word) writes non-blocking too.
@@ -165,7 +168,8 @@ void MonitorLoop::remove(int64_t id) {
   Picoprocess& p = e->p;
   for (int fd : {p.doorbell_fd, p.pidfd, p.notify_fd, p.listen_fd, e->host->timer_fd()})
     if (fd >= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-  e->host.reset();  // closes (and unwatches) every channel, the timerfd
+  e->calls.reset();  // a decorator's own channels, if it has any
+  e->host.reset();   // closes (and unwatches) every channel, the timerfd
   for (int fd : {p.doorbell_fd, p.pidfd, p.notify_fd, p.listen_fd, p.calls_fd, p.arena_fd})
     if (fd >= 0) ::close(fd);
   if (p.call_area) ::munmap(p.call_area, p.call_area_size);
@@ -252,8 +256,9 @@ bool MonitorLoop::scan_pass(bool all_slots) {
     if (all_slots || e.scan_all) todo = ~0ull >> (64 - XABI_LINK_SLOTS);
     e.scan_all = false;
     if (XABI_MUTANT(serve_slot0_only)) todo &= 1;
+    host::Handler& calls = e.calls ? *e.calls : *e.host;
     for (; todo != 0; todo &= todo - 1)
-      any |= serve_slot(&e.slots[std::countr_zero(todo)], *e.host, *buf_, stats_.slots);
+      any |= serve_slot(&e.slots[std::countr_zero(todo)], calls, *buf_, stats_.slots);
   }
   return any;
 }

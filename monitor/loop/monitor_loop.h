@@ -36,8 +36,10 @@
 #include "../host/unique_fd.h"
 
 namespace xabi::host {
+class Handler;
 class PicoHost;
-}
+struct HostConfig;
+}  // namespace xabi::host
 
 namespace xabi::monitor {
 
@@ -46,6 +48,16 @@ struct LoopHooks {
   std::function<void(Picoprocess&)> on_notify;
   // The picoprocess has exited; called before its resources are released.
   std::function<void(const Picoprocess&, ExitInfo)> on_exit;
+};
+
+// How the loop makes each picoprocess's host. Both empty: a PicoHost of the
+// loop's configuration serves every call. xabi-host-mutant injects its faults
+// through them (docs/mutants.md).
+struct HostHooks {
+  // Changes the configuration before the PicoHost is made from it.
+  std::function<void(host::HostConfig&)> configure;
+  // A decorator of the PicoHost: the call slots are served by what it returns.
+  std::function<std::unique_ptr<host::Handler>(host::PicoHost&, const host::HostConfig&)> wrap;
 };
 
 struct LoopStats {
@@ -61,6 +73,7 @@ class MonitorLoop {
     std::chrono::nanoseconds spin = std::chrono::microseconds(50);
     int console_fd = 1;  // the console sink (stdout); -1: no console capability
     LoopHooks hooks;
+    HostHooks host{};
   };
 
   explicit MonitorLoop(Options o);

@@ -1,46 +1,38 @@
-// mutant.h: deliberately faulty variants ("mutants") of xabi-host, for testing
-// that a conformance suite notices a broken host (docs/mutants.md). The list
-// is mutants.def; each fault is one `if (XABI_MUTANT(name)) { ... }` at the
-// spot it breaks.
+// mutant.h: the few spots deep inside the host where xabi-host-mutant injects
+// a fault (docs/mutants.md). Every fault that can be produced at the handler
+// boundary is a decorator with the mutant host (conformance/mutant_host/);
+// what remains here breaks a component from inside: the seccomp filter, the
+// child before execve, the event loop, the alarm words, the host budget. The
+// points are injection_points.def; each is one `if (XABI_MUTANT(name))`.
 //
-//   if (XABI_MUTANT(write_drops)) return static_cast<int64_t>(len);
+//   if (XABI_MUTANT(serve_slot0_only)) todo &= 1;
 //
 // Without -DXABI_MUTANTS (the shipped xabi-host) XABI_MUTANT(name) is the
-// constant false: the compiler drops the fault and no mutant name reaches the
-// binary. With it (the *_mutant libraries and xabi-host-mutant), it is true
-// iff the environment variable XABI_MUTANT, read once at start-up, equals
-// "name". Either way a name that is not in mutants.def does not compile.
+// constant false: the compiler drops the fault and no name reaches the
+// binary. With it (the *_mutant copies of the monitor libraries that
+// conformance/mutant_host/ builds), it is true iff the mutant selected by the
+// environment variable XABI_MUTANT at start-up is the one of that name. Either
+// way a name that is not an injection point does not compile.
 #pragma once
 
 #if defined(XABI_MUTANTS)
 
-#include <cstddef>
-#include <span>
-#include <string_view>
-
 namespace xabi::mutants {
 
-enum class Id : int {
-#define XABI_MUTANT_DEF(name, group, fault, catch_) name,
-#include "mutants.def"
-#undef XABI_MUTANT_DEF
+enum class Point : int {
+#define XABI_INJECTION_POINT(name) name,
+#include "injection_points.def"
+#undef XABI_INJECTION_POINT
 };
 
-struct Info {
-  std::string_view name, group, fault, catch_it;
-};
-
-// Every mutant, in mutants.def order.
-std::span<const Info> all();
-// The selected mutant's index in all(), or -1 (XABI_MUTANT unset, empty or unknown).
-int selected();
-// XABI_MUTANT is set to a name that is not in the list (the value is returned
-// in *value). xabi-host-mutant refuses to run then.
-bool unknown_selected(std::string_view* value);
+// The selected mutant's Point, or -1 (none selected, or one of the mutant
+// host's own decorator). Defined by the mutant host (mutant_list.cc); safe to
+// call in the launcher's cloned child (it only reads a number).
+int selected_point();
 
 }  // namespace xabi::mutants
 
-#define XABI_MUTANT(name) (::xabi::mutants::selected() == static_cast<int>(::xabi::mutants::Id::name))
+#define XABI_MUTANT(name) (::xabi::mutants::selected_point() == static_cast<int>(::xabi::mutants::Point::name))
 
 #else
 
@@ -48,12 +40,12 @@ bool unknown_selected(std::string_view* value);
 // to exist. Unlike an enumerator (which drags the whole enum into the debug
 // information), a pointer to an incomplete type in sizeof leaves no trace in
 // the object file: tests/mutants checks that xabi-host holds no mutant name.
-namespace xabi::mutants::names {
-#define XABI_MUTANT_DEF(name, group, fault, catch_) struct name;
-#include "mutants.def"
-#undef XABI_MUTANT_DEF
-}  // namespace xabi::mutants::names
+namespace xabi::mutants::points {
+#define XABI_INJECTION_POINT(name) struct name;
+#include "injection_points.def"
+#undef XABI_INJECTION_POINT
+}  // namespace xabi::mutants::points
 
-#define XABI_MUTANT(name) (sizeof(::xabi::mutants::names::name*) == 0)
+#define XABI_MUTANT(name) (sizeof(::xabi::mutants::points::name*) == 0)
 
 #endif

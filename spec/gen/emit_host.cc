@@ -19,6 +19,37 @@ const char* handler_scalar(spec::Type t) {
   }
 }
 
+// A HOST call's Handler method: "int64_t name(type a, ...)", and its
+// arguments as a forwarding call passes them ("a, ...").
+struct Signature {
+  std::string decl;
+  std::string args;
+};
+
+Signature handler_signature(const Abi& abi, const spec::Call& c) {
+  Signature s{std::string(c.result() == spec::PTR ? "uint64_t" : "int64_t") + " " + c.name() + "(", ""};
+  for (int i = 0; i < c.params_size(); ++i) {
+    const auto& p = c.params(i);
+    if (i) s.decl += ", ", s.args += ", ";
+    s.args += p.name();
+    if (p.type() == spec::CSTR) {
+      s.decl += "std::string_view ";
+    } else if (is_buffer(p)) {
+      if (!p.elem().empty())
+        s.decl += std::string("std::span<") + (p.dir() == spec::IN ? "const " : "") + "xabi_" + abi.find_struct(p.elem())->name() + "> ";
+      else if (p.dir() == spec::OUT)
+        s.decl += "OutBytes& ";
+      else
+        s.decl += "std::span<const uint8_t> ";
+    } else {
+      s.decl += std::string(handler_scalar(p.type())) + " ";
+    }
+    s.decl += p.name();
+  }
+  s.decl += ")";
+  return s;
+}
+
 }  // namespace
 
 std::string emit_host_dispatch(const Abi& abi) {
@@ -27,6 +58,7 @@ std::string emit_host_dispatch(const Abi& abi) {
   o << R"(//
 // Usage:
 //   class MyHost : public xabi::host::Handler { ... one method per HOST call ... };
+//   class Changed : public xabi::host::ForwardingHandler { ... overrides a few, the rest reach MyHost ... };
 //   std::vector<uint8_t> frame = copy_out_of_shared_memory();   // copy once
 //   std::array<uint8_t, XABI_WIRE_MAX_RESPONSE> out;
 //   xabi::host::Dispatched d = xabi::host::dispatch(frame, my_host, out);
@@ -71,35 +103,29 @@ class Handler {
       else
         o << "  // " << pp.name() << ": empty when " << c.params(p.bound_param).name() << " is over its bound.\n";
     }
-    o << "  virtual " << (c.result() == spec::PTR ? "uint64_t" : "int64_t") << " " << c.name() << "(";
-    bool first = true;
-    auto sep = [&] {
-      if (!first) o << ", ";
-      first = false;
-    };
-    for (int i = 0; i < c.params_size(); ++i) {
-      const auto& p = c.params(i);
-      if (p.type() == spec::CSTR) {
-        sep();
-        o << "std::string_view " << p.name();
-      } else if (is_buffer(p)) {
-        sep();
-        if (!p.elem().empty()) {
-          const std::string sn = "xabi_" + abi.find_struct(p.elem())->name();
-          o << "std::span<" << (p.dir() == spec::IN ? "const " : "") << sn << "> " << p.name();
-        } else if (p.dir() == spec::OUT) {
-          o << "OutBytes& " << p.name();
-        } else {
-          o << "std::span<const uint8_t> " << p.name();
-        }
-      } else {
-        sep();
-        o << handler_scalar(p.type()) << " " << p.name();
-      }
-    }
-    o << ") = 0;\n";
+    o << "  virtual " << handler_signature(abi, c).decl << " = 0;\n";
   }
   o << "};\n\n";
+  // A decorator base: a host that changes a few calls of another derives
+  // from it and overrides only those (xabi-host-mutant, docs/mutants.md).
+  o << R"(// Forwards every call to another handler. Derive from it to change a few.
+class ForwardingHandler : public Handler {
+ public:
+  explicit ForwardingHandler(Handler& inner) : inner_(inner) {}
+)";
+  for (const CallIR* ci : host) {
+    const Signature s = handler_signature(abi, *ci->proto);
+    o << "  " << s.decl << " override { return inner_." << ci->proto->name() << "(" << s.args << "); }\n";
+  }
+  o << R"(
+ protected:
+  Handler& inner() { return inner_; }
+
+ private:
+  Handler& inner_;
+};
+
+)";
   // A generic adaptor: every call arrives as (id, arguments in spec order).
   // For tests, fuzzers and recording hosts that treat calls uniformly.
   o << R"(// One argument of a call, as GenericHandler sees it.

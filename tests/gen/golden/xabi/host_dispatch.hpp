@@ -2,6 +2,7 @@
 //
 // Usage:
 //   class MyHost : public xabi::host::Handler { ... one method per HOST call ... };
+//   class Changed : public xabi::host::ForwardingHandler { ... overrides a few, the rest reach MyHost ... };
 //   std::vector<uint8_t> frame = copy_out_of_shared_memory();   // copy once
 //   std::array<uint8_t, XABI_WIRE_MAX_RESPONSE> out;
 //   xabi::host::Dispatched d = xabi::host::dispatch(frame, my_host, out);
@@ -39,6 +40,20 @@ class Handler {
   // data: empty when len is over its bound.
   // pairs: empty when n is over its bound.
   virtual int64_t send(std::string_view peer, std::span<const uint8_t> data, uint64_t len, std::span<xabi_pair> pairs, uint32_t n) = 0;
+};
+
+// Forwards every call to another handler. Derive from it to change a few.
+class ForwardingHandler : public Handler {
+ public:
+  explicit ForwardingHandler(Handler& inner) : inner_(inner) {}
+  uint64_t take(uint64_t len) override { return inner_.take(len); }
+  int64_t send(std::string_view peer, std::span<const uint8_t> data, uint64_t len, std::span<xabi_pair> pairs, uint32_t n) override { return inner_.send(peer, data, len, pairs, n); }
+
+ protected:
+  Handler& inner() { return inner_; }
+
+ private:
+  Handler& inner_;
 };
 
 // One argument of a call, as GenericHandler sees it.
