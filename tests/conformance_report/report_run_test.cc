@@ -1,4 +1,4 @@
-// report.html of real runs: a mutant host (xabi-host-mutant, write_drops)
+// report.html of real runs: a mutant host (xabi-host-mutant, free_double_ok)
 // makes cases fail; each failure must name the case file's step it failed on
 // and link the host's stdout and stderr, files that exist next to the report,
 // also after `merge` writes the report into another folder. A run on the
@@ -96,16 +96,17 @@ class Runs : public ::testing::Environment {
   static inline int fail_status = -1, merge_status = -1, threads_status = -1;
   void SetUp() override {
     fs::remove_all(kWork);
-    // write_drops: the host's write says it wrote what it dropped. The channel
-    // cases see it; --jobs 2 as in make test.
-    fail_status = run(std::string("--host ") + XABI_MUTANT_ADAPTER + " --mutant write_drops --quick --jobs 2 --cases 'channels/*' --out " + kFail);
+    // free_double_ok: free of a range not allocated returns 0; the memory
+    // cases' free steps see it (write_drops would not do: the agent's HELLO
+    // is lost and the run stops before any case).
+    fail_status = run(std::string("--host ") + XABI_MUTANT_ADAPTER + " --mutant free_double_ok --quick --jobs 2 --cases 'memory/*' --out " + kFail);
     merge_status = run("merge --out " + kMerged + " " + kFail + "/report.json");
     threads_status = run(std::string("--host ") + XABI_REFHOST_ADAPTER + " --cases 'threads/*' --jobs 2 --out " + kThreads);
   }
 };
 
 TEST(ReportRun, AFailingCaseNamesItsStepAndLinksTheHostsFiles) {
-  ASSERT_EQ(Runs::fail_status, 1) << "the write_drops mutant should fail cases";
+  ASSERT_EQ(Runs::fail_status, 1) << "the free_double_ok mutant should fail cases";
   const Report r = load(kFail);
   ASSERT_EQ(r.hosts_size(), 1);
   size_t failed = 0;
