@@ -29,6 +29,12 @@ tr.survivor td{background:#ffc9c9;font-weight:600}
 svg.bar{vertical-align:middle;border:1px solid #bbb;width:7em;height:.9em}
 svg.bar rect.pass{fill:#3a9d4f}svg.bar rect.fail{fill:#d93636}svg.bar rect.xpass{fill:#c0157a}
 svg.bar rect.xfail{fill:#f0a830}svg.bar rect.skip{fill:#c8c8cf}svg.bar rect.none{fill:#eee}
+svg.bar rect.dmed{fill:#3b6ea8}svg.bar rect.dmax{fill:#a9c4e4}svg.bar rect.dnone{fill:#fff}
+a.cell{color:inherit;text-decoration:none;display:block}a.cell:hover{text-decoration:underline}
+tr.call th{background:#f6f6f8;font-weight:400}
+tr.last td{background:#fff0f0;font-weight:600}
+p.step code{font-size:105%}p.back{margin:0;font-size:90%}
+td small{color:#555}
 nav.toc{background:#f6f6f8;border:1px solid #ddd;padding:.4em 1em;margin:1em 0;display:inline-block}
 nav.toc ol{margin:.3em 0 0;padding-left:1.4em}
 td code{word-break:break-all}

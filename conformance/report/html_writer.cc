@@ -1,6 +1,9 @@
 // report.html: one self-contained file, inline CSS, no scripts. See
 // report_writers.h.
 #include <algorithm>
+#include <cctype>
+#include <functional>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <vector>
@@ -30,7 +33,9 @@ struct Cell {
   }
 };
 
-std::string cell_html(const Cell& cell) {
+// A matrix cell: its counts, linked to the cases it counts in the case list.
+// `calling`: the cases only call the call (no case is about it).
+std::string cell_html(const Cell& cell, const std::string& href, bool calling) {
   if (cell.counts.empty()) return "<td class=\"none\">&#8212;</td>";
   std::string text;
   // Worst first, so the colour and the first word agree.
@@ -41,7 +46,9 @@ std::string cell_html(const Cell& cell) {
     if (!text.empty()) text += ", ";
     text += std::to_string(n) + " " + outcome_class(o);
   }
-  return "<td class=\"" + outcome_class(cell.worst_outcome) + "\">" + text + "</td>";
+  if (calling) text += " <small>(calling)</small>";
+  return "<td class=\"" + outcome_class(cell.worst_outcome) + "\"><a class=\"cell\" href=\"#" + href + "\">" + text +
+         "</a></td>";
 }
 
 // The call groups of the spec, in the order the spec first names them.
@@ -67,6 +74,108 @@ std::string rule_key(std::string_view call, std::string_view rule, std::string_v
   k += ".";
   k += outcome;
   return k;
+}
+
+// An id for an anchor, the same in every report of the same run: `kind` and
+// each part, every byte of a part but [A-Za-z0-9] written "_hh", joined by
+// '-' (so no two parts lists give one id, and no id needs escaping in a link).
+std::string anchor(std::string_view kind, std::initializer_list<std::string_view> parts) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(kind);
+  for (std::string_view part : parts) {
+    id += '-';
+    for (unsigned char ch : part) {
+      if (std::isalnum(ch) && ch < 0x80) {
+        id += static_cast<char>(ch);
+      } else {
+        id += '_';
+        id += kHex[ch >> 4];
+        id += kHex[ch & 15];
+      }
+    }
+  }
+  return id;
+}
+std::string case_anchor(const HostRun& host, const CaseResult& c) { return anchor("case", {host.name(), c.id()}); }
+std::string card_anchor(const HostRun& host, const CaseResult& c) { return anchor("fail", {host.name(), c.id()}); }
+
+// A relative link to a file next to the report: the path percent-encoded
+// (a path is bytes; a link must not break or turn into a scheme on them).
+std::string file_href(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string href;
+  for (unsigned char ch : path) {
+    if ((std::isalnum(ch) && ch < 0x80) || ch == '/' || ch == '.' || ch == '-' || ch == '_' || ch == '~') {
+      href += static_cast<char>(ch);
+    } else {
+      href += '%';
+      href += kHex[ch >> 4];
+      href += kHex[ch & 15];
+    }
+  }
+  return href;
+}
+
+// The spec calls a case made (its results reached one of the call's rules,
+// or the call's rule is the one it broke), beyond the one it is `about`.
+std::set<std::string, std::less<>> calls_made(const CaseResult& c) {
+  std::set<std::string, std::less<>> calls;
+  auto add = [&](const std::string& rule) {
+    const std::string call = rule.substr(0, rule.find('.'));
+    if (is_spec_call(call)) calls.insert(call);
+  };
+  for (const auto& k : c.rules_reached()) add(k);
+  if (c.has_failure() && !c.failure().rule().empty()) add(c.failure().rule());
+  return calls;
+}
+
+// The rows of the calls x hosts matrix and of the case list, in one order:
+// each spec group, then its calls; isolation; fault; what the spec does not
+// know. A case is listed once: under its call, else under its group.
+struct Row {
+  std::string key;         // for anchors: "g.memory", "c.free", "other"
+  std::string label_html;
+  bool group = false;
+  std::string call;        // call rows
+  std::function<bool(const CaseResult&)> counts;  // the cases its matrix cells count
+  std::function<bool(const CaseResult&)> lists;   // the cases the case list puts under it
+};
+
+std::vector<Row> rows_of(const Report& r) {
+  std::vector<Row> rows;
+  for (std::string_view group : spec_groups()) {
+    const std::string g(group);
+    rows.push_back({"g." + g, html(g), true, "", [g](const CaseResult& c) { return c.group() == g; },
+                    [g](const CaseResult& c) { return c.group() == g && !is_spec_call(c.call()); }});
+    for (const auto& call : meta::kCalls) {
+      if (call.group != group) continue;
+      const std::string name(call.name);
+      const auto about = [name](const CaseResult& c) { return c.call() == name; };
+      rows.push_back({"c." + name, "<code>" + html(name) + "</code>", false, name, about, about});
+    }
+  }
+  for (std::string_view special : {"isolation", "fault"}) {
+    const std::string g(special);
+    const auto in = [g](const CaseResult& c) { return c.group() == g && !is_spec_call(c.call()); };
+    rows.push_back({"g." + g, html(g), true, "", in, in});
+  }
+  // Cases whose group and call the spec does not know: shown, never hidden.
+  const auto unknown = [](const CaseResult& c) {
+    return !is_spec_group(c.group()) && c.group() != "isolation" && c.group() != "fault" && !is_spec_call(c.call());
+  };
+  bool any_unknown = false;
+  for (const auto& host : r.hosts())
+    for (const auto& c : host.cases()) any_unknown = any_unknown || unknown(c);
+  if (any_unknown) rows.push_back({"other", "other (not in the spec)", true, "", unknown, unknown});
+  return rows;
+}
+
+// Cases of `host` that call `call` without being about it.
+std::vector<const CaseResult*> calling_cases(const HostRun& host, const std::string& call) {
+  std::vector<const CaseResult*> out;
+  for (const auto& c : host.cases())
+    if (c.call() != call && calls_made(c).count(call)) out.push_back(&c);
+  return out;
 }
 
 // A horizontal stacked bar, inline SVG (the report is one file): one segment
@@ -157,48 +266,31 @@ void html_summary(std::string& h, const Report& r) {
   h += "</table>\n";
 }
 
-void html_matrix(std::string& h, const Report& r) {
-  const int hosts = r.hosts_size();
+void html_matrix(std::string& h, const Report& r, const std::vector<Row>& rows) {
   h += "<h2 id=\"matrix\">Calls &#215; hosts</h2>\n";
   h += "<p class=\"legend\">Cells: case counts, coloured by the worst outcome: "
        "<span class=\"fail\">fail</span><span class=\"xpass\">xpass</span>"
        "<span class=\"xfail\">xfail</span><span class=\"skip\">skip</span>"
-       "<span class=\"pass\">pass</span></p>\n";
+       "<span class=\"pass\">pass</span>; each links to its cases. A call no case is about counts "
+       "the cases that call it <small>(calling)</small>.</p>\n";
   h += "<table>\n<tr><th>group / call</th>";
   for (const auto& host : r.hosts()) h += "<th>" + html(host.name()) + "</th>";
   h += "</tr>\n";
-
-  const auto row = [&](const std::string& label_html, bool group_row, auto&& selects) {
-    h += group_row ? "<tr class=\"group\"><th>" : "<tr><td>&#160;&#160;";
-    h += label_html;
-    h += group_row ? "</th>" : "</td>";
-    for (int i = 0; i < hosts; ++i) {
+  for (const Row& row : rows) {
+    h += row.group ? "<tr class=\"group\"><th>" : "<tr><td>&#160;&#160;";
+    h += row.label_html;
+    h += row.group ? "</th>" : "</td>";
+    for (const auto& host : r.hosts()) {
       Cell cell;
-      for (const auto& c : r.hosts(i).cases())
-        if (selects(c)) cell.add(c.outcome());
-      h += cell_html(cell);
+      for (const auto& c : host.cases())
+        if (row.counts(c)) cell.add(c.outcome());
+      const bool calling = cell.counts.empty() && !row.call.empty();
+      if (calling)
+        for (const CaseResult* c : calling_cases(host, row.call)) cell.add(c->outcome());
+      h += cell_html(cell, anchor("cases", {host.name(), row.key}), calling);
     }
     h += "</tr>\n";
-  };
-  for (std::string_view group : spec_groups()) {
-    row(html(group), true, [&](const CaseResult& c) { return c.group() == group; });
-    for (const auto& call : meta::kCalls) {
-      if (call.group != group) continue;
-      row("<code>" + html(call.name) + "</code>", false,
-          [&](const CaseResult& c) { return c.call() == call.name; });
-    }
   }
-  for (std::string_view special : {"isolation", "fault"})
-    row(html(special), true, [&](const CaseResult& c) { return c.group() == special; });
-  // Cases whose group and call the spec does not know: shown, never hidden.
-  const auto unknown = [&](const CaseResult& c) {
-    return !is_spec_group(c.group()) && c.group() != "isolation" && c.group() != "fault" &&
-           !is_spec_call(c.call());
-  };
-  bool any_unknown = false;
-  for (const auto& host : r.hosts())
-    for (const auto& c : host.cases()) any_unknown = any_unknown || unknown(c);
-  if (any_unknown) row("other (not in the spec)", true, unknown);
   h += "</table>\n";
 }
 
@@ -269,20 +361,139 @@ void html_mutation(std::string& h, const Report& r) {
   h += "</table>\n";
 }
 
-void html_failure(std::string& h, const Report& r, const HostRun& host, const CaseResult& c,
-                  int index) {
+// A duration in ms, to a precision that suits its size.
+std::string ms_text(double ms) { return fmt(ms < 10 ? "%.2f" : ms < 100 ? "%.1f" : "%.0f", ms) + " ms"; }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Per host and group: the outcomes as a bar, and how long the cases that ran
+// took (each case's wall-clock time, launch to end), median and longest.
+void html_groups(std::string& h, const Report& r, const std::vector<Row>& rows) {
+  h += "<h2 id=\"groups\">Groups: outcomes and case durations</h2>\n";
+  h += "<p>Duration: each case's wall-clock time from launching the host to its end, in ms, of the cases that "
+       "ran (not skipped). The duration bar shows the median (dark) and the longest (light) case, to the scale "
+       "of the host's longest case.</p>\n";
+  for (const auto& host : r.hosts()) {
+    struct Group {
+      std::string label_html, key;
+      Totals t;
+      std::vector<double> ms;
+    };
+    std::vector<Group> groups;
+    double longest = 0;
+    for (const Row& row : rows) {
+      if (!row.group) continue;
+      Group g{row.label_html, row.key, {}, {}};
+      HostRun part;  // the group's cases, to count their outcomes
+      for (const auto& c : host.cases()) {
+        if (!row.counts(c)) continue;
+        *part.add_cases() = c;
+        if (c.outcome() != SKIP) {
+          g.ms.push_back(c.duration_ms());
+          longest = std::max(longest, c.duration_ms());
+        }
+      }
+      g.t = count_outcomes(part);
+      const uint32_t n = g.t.pass() + g.t.fail() + g.t.skip() + g.t.xfail() + g.t.xpass();
+      if (n > 0) groups.push_back(std::move(g));
+    }
+    if (groups.empty()) continue;
+    h += "<h3>" + html(host.name()) + "</h3>\n<table>\n<tr><th>group</th><th>cases</th><th>outcomes</th>"
+         "<th>median</th><th>longest</th><th>duration</th></tr>\n";
+    for (const auto& g : groups) {
+      const Totals& t = g.t;
+      const uint32_t n = t.pass() + t.fail() + t.skip() + t.xfail() + t.xpass();
+      h += "<tr><td><a href=\"#" + anchor("cases", {host.name(), g.key}) + "\">" + g.label_html + "</a></td><td class=\"n\">" +
+           std::to_string(n) + "</td><td>" +
+           svg_bar({{t.pass(), "pass", std::to_string(t.pass()) + " pass"},
+                    {t.fail(), "fail", std::to_string(t.fail()) + " fail"},
+                    {t.xpass(), "xpass", std::to_string(t.xpass()) + " xpass"},
+                    {t.xfail(), "xfail", std::to_string(t.xfail()) + " xfail"},
+                    {t.skip(), "skip", std::to_string(t.skip()) + " skip"}},
+                   host.name() + ": outcomes") +
+           "</td>";
+      if (g.ms.empty()) {
+        h += "<td class=\"none\">&#8212;</td><td class=\"none\">&#8212;</td><td></td></tr>\n";
+        continue;
+      }
+      const double med = median(g.ms), max = *std::max_element(g.ms.begin(), g.ms.end());
+      // To the host's scale: median, then the rest of the way to the longest.
+      const uint64_t scale = 100000;
+      const auto part = [&](double v) { return longest > 0 ? static_cast<uint64_t>(v / longest * scale + 0.5) : 0; };
+      h += "<td class=\"n\">" + ms_text(med) + "</td><td class=\"n\">" + ms_text(max) + "</td><td>" +
+           svg_bar({{part(med), "dmed", "median " + ms_text(med)},
+                    {part(max) - part(med), "dmax", "longest " + ms_text(max)},
+                    {scale - part(max), "dnone", "host's longest case: " + ms_text(longest)}},
+                   host.name() + ": case durations") +
+           "</td></tr>\n";
+    }
+    h += "</table>\n";
+  }
+}
+
+// Every case, per host, in the matrix's order; each row has a stable anchor
+// (the matrix and the failure cards link here).
+void html_cases(std::string& h, const Report& r, const std::vector<Row>& rows) {
+  h += "<h2 id=\"cases\">Cases</h2>\n";
+  for (const auto& host : r.hosts()) {
+    h += "<h3 id=\"" + anchor("cases", {host.name()}) + "\">" + html(host.name()) + "</h3>\n";
+    h += "<table class=\"cases\">\n<tr><th>case</th><th>outcome</th><th>duration</th><th>note</th></tr>\n";
+    for (const Row& row : rows) {
+      std::vector<const CaseResult*> listed;
+      for (const auto& c : host.cases())
+        if (row.lists(c)) listed.push_back(&c);
+      const std::vector<const CaseResult*> calling =
+          listed.empty() && !row.call.empty() ? calling_cases(host, row.call) : std::vector<const CaseResult*>{};
+      h += std::string("<tr class=\"") + (row.group ? "group" : "call") + "\" id=\"" +
+           anchor("cases", {host.name(), row.key}) + "\"><th colspan=\"4\">" + row.label_html;
+      if (listed.empty() && calling.empty() && !row.group) h += " &#8212; no case";
+      h += "</th></tr>\n";
+      if (!calling.empty()) {
+        h += "<tr><td colspan=\"4\">No case is about it; called by: ";
+        for (size_t i = 0; i < calling.size(); ++i)
+          h += std::string(i ? ", " : "") + "<a href=\"#" + case_anchor(host, *calling[i]) + "\"><code>" +
+               html(calling[i]->id()) + "</code></a> (" + outcome_class(calling[i]->outcome()) + ")";
+        h += "</td></tr>\n";
+      }
+      for (const CaseResult* c : listed) {
+        std::string note = html(c->reason());
+        if (c->has_failure() && !c->failure().summary().empty())
+          note += (note.empty() ? "" : " &#8212; ") + html(c->failure().summary());
+        std::string outcome = html(outcome_name(c->outcome()));
+        if (is_failing(c->outcome()) || severity(c->outcome()) == kNoOutcome)
+          outcome = "<a href=\"#" + card_anchor(host, *c) + "\">" + outcome + "</a>";
+        h += "<tr id=\"" + case_anchor(host, *c) + "\"><td><code>" + html(c->id()) + "</code></td><td class=\"" +
+             outcome_class(c->outcome()) + "\">" + outcome + "</td><td class=\"n\">" +
+             (c->outcome() == SKIP ? std::string("&#8212;") : ms_text(c->duration_ms())) + "</td><td>" + note +
+             "</td></tr>\n";
+      }
+    }
+    h += "</table>\n";
+  }
+}
+
+void html_failure(std::string& h, const Report& r, const HostRun& host, const CaseResult& c) {
   const Failure& f = c.failure();
   const bool xpass = c.outcome() == XPASS;
-  h += std::string("<div class=\"case") + (xpass ? " xpass" : "") + "\" id=\"case-" +
-       std::to_string(index) + "\">\n";
-  h += "<h3>" + std::string(outcome_name(c.outcome())) + " " + html(host.name()) + " <code>" +
-       html(c.id()) + "</code></h3>\n";
+  h += std::string("<div class=\"case") + (xpass ? " xpass" : "") + "\" id=\"" + card_anchor(host, c) + "\">\n";
+  h += "<h3>" + std::string(outcome_name(c.outcome())) + " " + html(host.name()) + " <code>" + html(c.id()) +
+       "</code></h3>\n";
+  h += "<p class=\"back\"><a href=\"#" + case_anchor(host, c) + "\">in the case list</a></p>\n";
   if (xpass) {
     h += "<p>Unexpected pass: the expectations file says this case fails";
     if (!c.reason().empty()) h += " (" + html(c.reason()) + ")";
     h += ". Remove the expectation if the host was fixed.</p>\n";
   }
   if (!f.summary().empty()) h += "<p><strong>" + html(f.summary()) + "</strong></p>\n";
+  if (!f.step().empty()) {
+    h += "<p class=\"step\">Failing step: <code>" + html(f.step()) + "</code>";
+    if (!f.step_at().empty()) h += " at <code>" + html(f.step_at()) + "</code>";
+    h += "</p>\n";
+  }
   if (!f.expected().empty() || !f.observed().empty()) {
     h += "<div class=\"side\"><div><h4>expected</h4><pre>" + html(f.expected()) +
          "</pre></div><div><h4>observed</h4><pre>" + html(f.observed()) + "</pre></div></div>\n";
@@ -292,14 +503,23 @@ void html_failure(std::string& h, const Report& r, const HostRun& host, const Ca
     if (f.spec_line() > 0) h += ", <code>" + html(spec_location(r, f.spec_line())) + "</code>";
     h += "</p>\n";
   }
+  if (f.logs_size() > 0) {
+    h += "<p class=\"logs\">Host output:";
+    for (const auto& log : f.logs())
+      h += " <a href=\"" + html(file_href(log.path())) + "\"><code>" + html(log.path()) + "</code></a> (" +
+           std::to_string(log.bytes()) + " bytes)";
+    h += "</p>\n";
+  }
   if (f.trace_size() > 0) {
     h += "<table>\n<tr><th>#</th><th>thread</th><th>action</th><th>result</th><th>verdict</th></tr>\n";
     int n = 0;
     for (const auto& step : f.trace()) {
-      h += "<tr><td class=\"n\">" + std::to_string(++n) + "</td><td class=\"n\">" +
-           std::to_string(step.thread()) + "</td><td><code>" + html(step.action()) +
-           "</code></td><td><code>" + html(step.result()) + "</code></td><td>" + html(step.verdict()) +
-           "</td></tr>\n";
+      // The last step observed is where the case stopped.
+      ++n;
+      h += std::string(n == f.trace_size() ? "<tr class=\"last\">" : "<tr>") + "<td class=\"n\">" +
+           std::to_string(n) + "</td><td class=\"n\">" + std::to_string(step.thread()) + "</td><td><code>" +
+           html(step.action()) + "</code></td><td><code>" + html(step.result()) + "</code></td><td>" +
+           html(step.verdict()) + "</td></tr>\n";
     }
     h += "</table>\n";
   }
@@ -321,17 +541,22 @@ std::string to_html(const Report& r) {
   h += "</style>\n</head>\n<body>\n";
   html_header(h, r);
   const size_t toc_at = h.size();
+  const std::vector<Row> rows = rows_of(r);
   html_summary(h, r);
-  html_matrix(h, r);
+  html_matrix(h, r, rows);
+  html_groups(h, r, rows);
   html_coverage(h, r);
   html_mutation(h, r);
 
   h += "<h2 id=\"failures\">Failures</h2>\n";
-  int index = 0;
+  bool any_failure = false;
   for (const auto& host : r.hosts())
     for (const auto& c : host.cases())
-      if (is_failing(c.outcome()) || severity(c.outcome()) == kNoOutcome) html_failure(h, r, host, c, index++);
-  if (index == 0) h += "<p>None.</p>\n";
+      if (is_failing(c.outcome()) || severity(c.outcome()) == kNoOutcome) {
+        html_failure(h, r, host, c);
+        any_failure = true;
+      }
+  if (!any_failure) h += "<p>None.</p>\n";
 
   // What cases measured (fault isolation: the healthy neighbour's latency).
   std::string measured;
@@ -364,6 +589,7 @@ std::string to_html(const Report& r) {
   if (!skips.empty())
     h += "<h2 id=\"skipped\">Skipped</h2>\n<details><summary>list</summary><ul>\n" + skips +
          "</ul></details>\n";
+  html_cases(h, r, rows);
   h.insert(toc_at, toc_of(h.substr(toc_at)));
   h += "</body>\n</html>\n";
   return h;

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -105,14 +106,42 @@ void CaseEnv::note(int worker, const std::string& action, const std::string& res
 
 void CaseEnv::fail(CaseFail f) { throw f; }
 
+std::string path_safe(std::string name) {
+  for (char& ch : name)
+    if (!isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') ch = '_';
+  return name;
+}
+
+namespace {
+
+// The host's stdout and stderr of every picoprocess of a failed case (each in
+// its directory below the case's), named relative to the report's folder.
+void add_host_logs(const std::string& case_dir, const std::string& report_dir, Failure& f) {
+  if (report_dir.empty()) return;
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(case_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name == kHostStdout || name == kHostStderr) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    HostLog* log = f.add_logs();
+    log->set_path(file.lexically_relative(report_dir).generic_string());
+    log->set_bytes(std::filesystem::file_size(file, ec));
+  }
+}
+
+}  // namespace
+
 void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out) {
   auto t0 = Clock::now();
   double limit = c.timeout_s > 0 ? c.timeout_s : cfg.adapter->case_timeout_s;
-  std::string safe = c.id;
-  for (char& ch : safe)
-    if (!isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') ch = '_';
-  CaseEnv env{c, cfg, t0 + std::chrono::milliseconds(static_cast<int64_t>(limit * 1000)), cfg.work_dir + "/" + safe, {}, {}, {}, {}, {}};
+  CaseEnv env{c, cfg, t0 + std::chrono::milliseconds(static_cast<int64_t>(limit * 1000)), cfg.work_dir + "/" + path_safe(c.id), {}, {}, {}, {}, {}};
   std::unique_ptr<Pico> pico;
+  // Where the case is, for its failure card: the step running, else the phase.
+  const Step* step = nullptr;
+  std::string phase;
   try {
     std::error_code ec;
     std::filesystem::remove_all(env.dir, ec);
@@ -121,13 +150,19 @@ void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out) {
     if (c.custom) {
       c.custom(env);
     } else {
+      phase = "(launch)";
       pico = env.launch({c.memory, c.needs.count("origin") != 0, c.args, ""});
       Interp in{env, *pico, {}, {}, {}};
       in.vars["alarms"] = pico->hello.alarms;
       in.vars["control"] = pico->hello.control;
       in.vars["scratch"] = pico->hello.scratch;
       in.vars["worker_entry"] = pico->hello.worker_entry;
-      for (const Step& s : c.steps) in.run(s);
+      for (const Step& s : c.steps) {
+        step = &s;
+        in.run(s);
+      }
+      step = nullptr;
+      phase = "(end of the case: the control channel closes, the host must exit 0)";
       env.finish(*pico);
       for (const auto& text : in.console_checks)
         if (env.host_stdout.find(text) == std::string::npos)
@@ -163,8 +198,15 @@ void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out) {
     }
     fl->set_host_stderr(env.host_stderr);
     for (auto& t : env.trace) *fl->add_trace() = t;
+    if (step) {
+      fl->set_step(step->text);
+      if (step->line > 0) fl->set_step_at(c.file + ":" + std::to_string(step->line));
+    } else {
+      fl->set_step(phase);
+    }
   }
-  pico.reset();
+  pico.reset();  // the host has ended: its logs are complete
+  if (out.outcome() == FAIL) add_host_logs(env.dir, cfg.report_dir, *out.mutable_failure());
   for (const auto& r : env.reached) out.add_rules_reached(r);
   for (const auto& m : env.measurements) out.add_measurements(m);
   out.set_duration_ms(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());

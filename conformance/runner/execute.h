@@ -25,6 +25,9 @@ struct RunConfig {
   const Adapter* adapter = nullptr;
   std::string agent_image;
   std::string work_dir;  // a fresh directory per case is made below it
+  // --out, absolute: the report's folder. A failing case's host logs are kept
+  // in its work directory and named in the report relative to this.
+  std::string report_dir;
   uint64_t seed = 1;
   std::string mutant;    // {mutant}
 };
@@ -76,6 +79,9 @@ struct CaseEnv {
   std::string host_stderr;  // the tail, for failures
   std::string host_stdout;
 };
+
+// `name` with every byte but [A-Za-z0-9_-] replaced by '_': a directory name.
+std::string path_safe(std::string name);
 
 // Runs `c` and fills `out` (outcome PASS or FAIL, trace, failure, rules).
 void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out);

@@ -45,7 +45,7 @@ std::string HostProcess::start(const std::vector<std::string>& argv, const std::
                                const std::string& dir) {
   if (argv.empty()) return "empty host command";
   dir_ = dir;
-  std::string out = dir + "/host.stdout", err = dir + "/host.stderr";
+  std::string out = dir + "/" + kHostStdout, err = dir + "/" + kHostStderr;
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
@@ -131,7 +131,7 @@ void HostProcess::kill_group() {
   if (pid_ > 0 && !exit_) kill(-pid_, SIGKILL);
 }
 
-std::string HostProcess::stderr_tail(size_t max_bytes) const { return read_tail(dir_ + "/host.stderr", max_bytes); }
-std::string HostProcess::stdout_text(size_t max_bytes) const { return read_tail(dir_ + "/host.stdout", max_bytes); }
+std::string HostProcess::stderr_tail(size_t max_bytes) const { return read_tail(dir_ + "/" + kHostStderr, max_bytes); }
+std::string HostProcess::stdout_text(size_t max_bytes) const { return read_tail(dir_ + "/" + kHostStdout, max_bytes); }
 
 }  // namespace xabi::conform

@@ -13,6 +13,11 @@
 
 namespace xabi::conform {
 
+// The files a host's output goes to, in its work directory (.txt: a browser
+// shows them when report.html links them).
+inline constexpr const char* kHostStdout = "host.stdout.txt";
+inline constexpr const char* kHostStderr = "host.stderr.txt";
+
 struct HostExit {
   bool exited = false;  // false: a signal ended it
   int code = 0;         // exit status, or the signal number
@@ -27,7 +32,7 @@ class HostProcess {
   ~HostProcess();  // kills the group and reaps
 
   // Starts argv (argv[0] looked up in PATH when it has no slash). Output goes
-  // to dir/host.stdout and dir/host.stderr. Returns an error text or "".
+  // to dir/kHostStdout and dir/kHostStderr. Returns an error text or "".
   std::string start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                     const std::string& dir);
 

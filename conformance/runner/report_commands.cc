@@ -1,5 +1,6 @@
 #include "report_commands.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -27,6 +28,19 @@ bool read_report(const std::string& path, Report* report, std::string* error) {
   return true;
 }
 
+// The host logs a shard's report names relative to its own folder, named
+// relative to `out` instead, so the merged report.html links them.
+void rebase_logs(Report& report, const std::string& report_path, const std::string& out) {
+  namespace fs = std::filesystem;
+  const fs::path from = fs::absolute(report_path).lexically_normal().parent_path();
+  const fs::path to = (fs::absolute(out) / "").lexically_normal().parent_path();
+  for (auto& host : *report.mutable_hosts())
+    for (auto& c : *host.mutable_cases())
+      if (c.has_failure())
+        for (auto& log : *c.mutable_failure()->mutable_logs())
+          log.set_path((from / log.path()).lexically_normal().lexically_relative(to).generic_string());
+}
+
 }  // namespace
 
 int merge_command(const std::vector<std::string>& reports, const std::string& out, const std::string& command_line) {
@@ -37,6 +51,7 @@ int merge_command(const std::vector<std::string>& reports, const std::string& ou
       std::cerr << "xabi-conform merge: " << err << "\n";
       return 2;
     }
+    rebase_logs(s.report, path, out);
     shards.push_back(std::move(s));
   }
   Report merged;

@@ -86,7 +86,8 @@ RunConfig run_config(const Options& o, const Adapter& a, const std::string& muta
   RunConfig cfg;
   cfg.adapter = &a;
   cfg.agent_image = a.agent.empty() ? o.agent : a.agent;
-  cfg.work_dir = fs::absolute(o.out).string() + "/work/" + a.name + dir_suffix;
+  cfg.report_dir = (fs::absolute(o.out) / "").lexically_normal().parent_path().string();  // no trailing '/'
+  cfg.work_dir = cfg.report_dir + "/work/" + path_safe(a.name + dir_suffix);
   cfg.seed = o.seed;
   cfg.mutant = mutant;
   return cfg;

@@ -644,9 +644,19 @@ TEST(ReportHtml, SelfContained) {
   }
 }
 
+// `h` without the links of the matrix's cells (<a class="cell" ...>...</a>),
+// to read the cells' text and colour.
+std::string without_cell_links(std::string h) {
+  for (size_t at = h.find("<a class=\"cell\""); at != std::string::npos; at = h.find("<a class=\"cell\"", at)) {
+    h.erase(at, h.find('>', at) + 1 - at);
+    h.erase(h.find("</a>", at), 4);
+  }
+  return h;
+}
+
 TEST(ReportHtml, ShowsWhatTheRunFound) {
   const Report r = make_report(false);
-  const std::string h = to_html(r);
+  const std::string h = without_cell_links(to_html(r));
   // Header.
   EXPECT_NE(h.find("2024-05-01T12:00:00Z"), std::string::npos);
   EXPECT_NE(h.find("1234567890123"), std::string::npos);
@@ -733,6 +743,182 @@ TEST(ReportHtml, ChartsAndContents) {
   EXPECT_NEAR(bar_width(h, "Mutation score:", "fail"), 240.0 * 1 / 29, 0.05);
   // Tooltips say the numbers.
   EXPECT_NE(h.find("<title>28 killed</title>"), std::string::npos);
+}
+
+// Every value of `attr="..."` in `h`, in order.
+std::vector<std::string> attr_values(const std::string& h, const std::string& attr) {
+  std::vector<std::string> out;
+  const std::string key = " " + attr + "=\"";
+  for (size_t at = h.find(key); at != std::string::npos; at = h.find(key, at + 1)) {
+    const size_t v = at + key.size();
+    out.push_back(h.substr(v, h.find('"', v) - v));
+  }
+  return out;
+}
+
+// The element text from the row whose id is `id` up to the next heading row
+// of the case list (or the table's end).
+std::string rows_under(const std::string& h, const std::string& id) {
+  const size_t at = h.find("id=\"" + id + "\"");
+  if (at == std::string::npos) return {};
+  size_t end = std::min(h.find("<tr class=\"call\"", at + 1), h.find("<tr class=\"group\"", at + 1));
+  end = std::min(end, h.find("</table>", at));
+  return h.substr(at, end - at);
+}
+
+// The href of the matrix cell of `label_html`'s row, `column` (0: the first host).
+std::string cell_href(const std::string& h, const std::string& label_html, int column) {
+  size_t at = h.find(label_html + "</td>", h.find("<h2 id=\"matrix\""));
+  if (at == std::string::npos) return {};
+  for (int i = 0; i <= column; ++i) at = h.find("<td", at + 1);
+  const size_t a = h.find("<a class=\"cell\" href=\"#", at);
+  if (a == std::string::npos || a > h.find("</td>", at)) return {};
+  const size_t v = a + 23;
+  return h.substr(v, h.find('"', v) - v);
+}
+
+TEST(ReportHtml, LinksResolveToAnchors) {
+  const std::string h = to_html(make_report(false));
+  std::map<std::string, int> ids;
+  for (const auto& id : attr_values(h, "id")) ++ids[id];
+  for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << "id given twice: " << id;
+  size_t internal = 0;
+  for (const auto& href : attr_values(h, "href")) {
+    if (href.rfind("#", 0) != 0) continue;
+    ++internal;
+    EXPECT_EQ(ids.count(href.substr(1)), 1u) << "a link to no anchor: " << href;
+  }
+  EXPECT_GT(count(h, "<a class=\"cell\""), 10u);  // every non-empty matrix cell links
+  EXPECT_GT(internal, count(h, "<a class=\"cell\""));
+  // Every case of every host has one row in that host's case list.
+  const Report r = make_report(false);
+  const size_t list = h.find("<h2 id=\"cases\">");
+  ASSERT_NE(list, std::string::npos);
+  for (const auto& host : r.hosts()) {
+    const size_t at = h.find("\">" + host.name() + "</h3>", list);
+    ASSERT_NE(at, std::string::npos) << host.name();
+    const std::string table = h.substr(at, h.find("</table>", at) - at);
+    for (const auto& c : host.cases())
+      EXPECT_EQ(count(table, "<td><code>" + c.id() + "</code></td>"), 1u) << host.name() << " " << c.id();
+  }
+  // A matrix cell leads to the cases it counts: free on linux to the failing
+  // double_free, free on ref to ref's passing one, and nothing else.
+  const std::string free_linux = cell_href(h, "<code>free</code>", 0), free_ref = cell_href(h, "<code>free</code>", 1);
+  ASSERT_FALSE(free_linux.empty());
+  ASSERT_NE(free_linux, free_ref);
+  const std::string linux_rows = rows_under(h, free_linux), ref_rows = rows_under(h, free_ref);
+  EXPECT_NE(linux_rows.find("<code>calls/free/double_free</code></td><td class=\"fail\">"), std::string::npos) << linux_rows;
+  EXPECT_NE(ref_rows.find("<code>calls/free/double_free</code></td><td class=\"pass\">"), std::string::npos) << ref_rows;
+  EXPECT_EQ(linux_rows.find("calls/alloc/basic"), std::string::npos);
+  // The isolation group's cell leads to its cases.
+  const size_t g = h.find("<tr class=\"group\"><th>isolation</th>");
+  ASSERT_NE(g, std::string::npos);
+  const size_t v = h.find("href=\"#", g) + 7;
+  EXPECT_NE(rows_under(h, h.substr(v, h.find('"', v) - v)).find("<code>isolation/syscall/getpid</code>"), std::string::npos);
+  // A failing case's row links to its card, and the card back to the row.
+  const size_t row = h.find("<td><code>calls/free/double_free</code></td><td class=\"fail\"><a href=\"#");
+  ASSERT_NE(row, std::string::npos);
+  const size_t card_v = h.find("href=\"#", row) + 7;
+  const std::string card = h.substr(card_v, h.find('"', card_v) - card_v);
+  const size_t card_at = h.find("<div class=\"case\" id=\"" + card + "\">");
+  ASSERT_NE(card_at, std::string::npos);
+  EXPECT_NE(h.find("<code>calls/free/double_free</code></h3>", card_at), std::string::npos);
+  const size_t back_v = h.find("<p class=\"back\"><a href=\"#", card_at) + 26;
+  const std::string back = h.substr(back_v, h.find('"', back_v) - back_v);
+  EXPECT_EQ(h.rfind("<tr id=\"" + back + "\"><td><code>calls/free/double_free</code>", row), h.rfind("<tr id=\"", row));
+}
+
+TEST(ReportHtml, FailureCardNamesTheStepAndLinksTheHostsFiles) {
+  Report r = make_report(false);
+  Failure* f = r.mutable_hosts(0)->mutable_cases(1)->mutable_failure();  // linux calls/free/double_free
+  f->set_step("call free $a PAGE expect == E_NOT_MAPPED");
+  f->set_step_at("conformance/cases/memory.cases:12");
+  HostLog* log = f->add_logs();
+  log->set_path("work/linux/calls_free_double_free/host.stderr.txt");
+  log->set_bytes(1234);
+  log = f->add_logs();
+  log->set_path("work/linux/a b/<x>&\"y\".txt");  // not from the runner, but a link must survive it
+  log->set_bytes(0);
+  const std::string h = to_html(r);
+  const size_t card = h.find("<code>calls/free/double_free</code></h3>");
+  ASSERT_NE(card, std::string::npos);
+  const std::string text = h.substr(card, h.find("<div class=\"case", card) - card);
+  EXPECT_NE(text.find("Failing step: <code>call free $a PAGE expect == E_NOT_MAPPED</code> at "
+                      "<code>conformance/cases/memory.cases:12</code>"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("<a href=\"work/linux/calls_free_double_free/host.stderr.txt\"><code>"
+                      "work/linux/calls_free_double_free/host.stderr.txt</code></a> (1234 bytes)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("<a href=\"work/linux/a%20b/%3Cx%3E%26%22y%22.txt\">"), std::string::npos) << text;
+  // The step that stopped the case is marked in the trace: the last one.
+  EXPECT_NE(text.find("<tr class=\"last\"><td class=\"n\">3</td>"), std::string::npos) << text;
+  EXPECT_EQ(count(text, "<tr class=\"last\">"), 1u);
+  // A card without a step says nothing about one.
+  const size_t other = h.find("<code>isolation/syscall/getpid</code></h3>");
+  ASSERT_NE(other, std::string::npos);
+  EXPECT_EQ(h.substr(other, h.find("</div>\n", other) - other).find("Failing step"), std::string::npos);
+}
+
+TEST(ReportHtml, CallsNoCaseIsAboutCountTheCasesCallingThem) {
+  Report r = make_report(false);
+  // A case about thread_create that also calls thread_exit (its rules were reached).
+  CaseResult* c = add_case(r.mutable_hosts(0), "threads/create_and_exit", "threads", "thread_create", PASS);
+  c->add_rules_reached("thread_create.ok.started");
+  c->add_rules_reached("thread_exit.others_live.thread_ends");
+  const std::string h = to_html(r);
+  EXPECT_NE(h.find("<code>thread_exit</code></td><td class=\"pass\"><a class=\"cell\" href=\"#"), std::string::npos);
+  EXPECT_NE(h.find("1 pass <small>(calling)</small></a></td><td class=\"none\">"), std::string::npos);
+  const std::string rows = rows_under(h, cell_href(h, "<code>thread_exit</code>", 0));
+  EXPECT_NE(rows.find("No case is about it; called by: <a href=\"#"), std::string::npos) << rows;
+  EXPECT_NE(rows.find("<code>threads/create_and_exit</code></a> (pass)"), std::string::npos) << rows;
+  // thread_create, which the case is about, counts it as usual.
+  EXPECT_NE(h.find("<code>thread_create</code></td><td class=\"pass\"><a class=\"cell\" href=\"#" +
+                   cell_href(h, "<code>thread_create</code>", 0) + "\">1 pass</a>"),
+            std::string::npos);
+  // Its reached thread_exit rule counts as covered.
+  EXPECT_EQ(h.find("<li><code>thread_exit.others_live.thread_ends</code>", h.find("<tr><td>linux</td><td class=\"n\">")),
+            h.find("<li><code>thread_exit.others_live.thread_ends</code>", h.find("<tr><td>ref</td><td class=\"n\">")))
+      << "linux should not list it as unreached (only ref does)";
+  // Without that case nothing calls thread_exit.
+  EXPECT_NE(to_html(make_report(false)).find("<code>thread_exit</code></td><td class=\"none\">"), std::string::npos);
+}
+
+TEST(ReportHtml, GroupOutcomesAndDurations) {
+  Report r = make_report(false);
+  HostRun* linux = r.mutable_hosts(0);
+  // memory: 10 and 30 ms; the host's longest case: 80 ms (isolation); the
+  // skipped case's time is not a case duration.
+  for (auto& c : *linux->mutable_cases()) {
+    if (c.id() == "calls/alloc/basic") c.set_duration_ms(10);
+    else if (c.id() == "calls/free/double_free") c.set_duration_ms(30);
+    else if (c.id() == "isolation/syscall/getpid") c.set_duration_ms(80);
+    else if (c.outcome() == SKIP) c.set_duration_ms(500);
+    else c.set_duration_ms(5);
+  }
+  const std::string h = to_html(r);
+  const size_t sec = h.find("<h2 id=\"groups\">");
+  ASSERT_NE(sec, std::string::npos);
+  const std::string row_start = "\">memory</a></td><td class=\"n\">2</td>";
+  const size_t row = h.find(row_start, sec);
+  ASSERT_NE(row, std::string::npos) << h.substr(sec, 3000);
+  const std::string tr = h.substr(row, h.find("</tr>", row) - row);
+  EXPECT_NE(tr.find("<td class=\"n\">20.0 ms</td><td class=\"n\">30.0 ms</td>"), std::string::npos) << tr;
+  // Outcome bar: one pass, one fail; duration bar to the host's scale (80 ms).
+  EXPECT_NEAR(bar_width(h, row_start, "pass"), 120.0, 0.05);
+  EXPECT_NEAR(bar_width(h, row_start, "fail"), 120.0, 0.05);
+  const std::string dur = "<td class=\"n\">30.0 ms</td>";
+  EXPECT_NEAR(bar_width(h, dur, "dmed"), 240.0 * 20 / 80, 0.05);
+  EXPECT_NEAR(bar_width(h, dur, "dmed") + bar_width(h, dur, "dmax"), 240.0 * 30 / 80, 0.05);
+  EXPECT_NE(h.find("<title>median 20.0 ms</title>"), std::string::npos);
+  // channels on linux: its XPASS ran (5 ms); its SKIP's 500 ms is no case duration.
+  const size_t ch = h.find("\">channels</a></td><td class=\"n\">2</td>", sec);
+  ASSERT_NE(ch, std::string::npos);
+  EXPECT_NE(h.substr(ch, h.find("</tr>", ch) - ch).find("<td class=\"n\">5.00 ms</td><td class=\"n\">5.00 ms</td>"),
+            std::string::npos);
+  // The units are said.
+  EXPECT_NE(h.find("in ms, of the cases that ran (not skipped)", sec), std::string::npos);
 }
 
 // --- summary ------------------------------------------------------------------------

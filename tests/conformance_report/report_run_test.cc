@@ -1,0 +1,204 @@
+// report.html of real runs: a mutant host (xabi-host-mutant, free_double_ok)
+// makes cases fail; each failure must name the case file's step it failed on
+// and link the host's stdout and stderr, files that exist next to the report,
+// also after `merge` writes the report into another folder. A run on the
+// reference host shows thread_exit covered by the cases that call it. The
+// runs are made once for every check here.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "conformance/report/report_writers.h"
+
+namespace xabi::conform {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kWork = XABI_REPORT_RUN_WORK;
+
+int run(const std::string& args) {
+  const std::string cmd = std::string(XABI_CONFORM_BIN) + " " + args + " >/dev/null 2>&1";
+  const int st = std::system(cmd.c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::string read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Report load(const fs::path& dir) {
+  Report r;
+  std::string error;
+  EXPECT_TRUE(parse_json(read(dir / "report.json"), &r, &error)) << dir << ": " << error;
+  return r;
+}
+
+// Every value of `attr="..."` in `h`.
+std::vector<std::string> attr_values(const std::string& h, const std::string& attr) {
+  std::vector<std::string> out;
+  const std::string key = " " + attr + "=\"";
+  for (size_t at = h.find(key); at != std::string::npos; at = h.find(key, at + 1)) {
+    const size_t v = at + key.size();
+    out.push_back(h.substr(v, h.find('"', v) - v));
+  }
+  return out;
+}
+
+// A link's path as a file name: %XX decoded.
+std::string unpercent(const std::string& href) {
+  std::string out;
+  for (size_t i = 0; i < href.size(); ++i) {
+    if (href[i] == '%' && i + 2 < href.size()) {
+      out += static_cast<char>(std::stoi(href.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += href[i];
+    }
+  }
+  return out;
+}
+
+// Every link of dir/report.html resolves: to an anchor of the page or to a
+// file in (or below) the folder. Returns the files linked.
+std::set<std::string> check_links(const fs::path& dir) {
+  const std::string h = read(dir / "report.html");
+  EXPECT_FALSE(h.empty()) << dir;
+  std::set<std::string> ids, files;
+  for (const auto& id : attr_values(h, "id")) EXPECT_TRUE(ids.insert(id).second) << "id twice: " << id;
+  for (const auto& href : attr_values(h, "href")) {
+    if (href.rfind("#", 0) == 0) {
+      EXPECT_EQ(ids.count(href.substr(1)), 1u) << "no anchor " << href;
+      continue;
+    }
+    EXPECT_NE(href.front(), '/') << "a link that is not relative: " << href;
+    EXPECT_TRUE(fs::is_regular_file(dir / unpercent(href))) << dir << ": a link to no file: " << href;
+    files.insert(unpercent(href));
+  }
+  return files;
+}
+
+const std::string kFail = kWork + "/fail", kMerged = kWork + "/merged", kThreads = kWork + "/threads";
+
+class Runs : public ::testing::Environment {
+ public:
+  static inline int fail_status = -1, merge_status = -1, threads_status = -1;
+  void SetUp() override {
+    fs::remove_all(kWork);
+    // free_double_ok: free of a range not allocated returns 0; the memory
+    // cases' free steps see it (write_drops would not do: the agent's HELLO
+    // is lost and the run stops before any case).
+    fail_status = run(std::string("--host ") + XABI_MUTANT_ADAPTER + " --mutant free_double_ok --quick --jobs 2 --cases 'memory/*' --out " + kFail);
+    merge_status = run("merge --out " + kMerged + " " + kFail + "/report.json");
+    threads_status = run(std::string("--host ") + XABI_REFHOST_ADAPTER + " --cases 'threads/*' --jobs 2 --out " + kThreads);
+  }
+};
+
+TEST(ReportRun, AFailingCaseNamesItsStepAndLinksTheHostsFiles) {
+  ASSERT_EQ(Runs::fail_status, 1) << "the free_double_ok mutant should fail cases";
+  const Report r = load(kFail);
+  ASSERT_EQ(r.hosts_size(), 1);
+  size_t failed = 0;
+  for (const auto& c : r.hosts(0).cases()) {
+    if (c.outcome() != FAIL) {
+      EXPECT_EQ(c.failure().logs_size(), 0) << c.id() << ": logs are kept for failing cases only";
+      continue;
+    }
+    ++failed;
+    const Failure& f = c.failure();
+    // The step: a line of the case file, as written there.
+    ASSERT_FALSE(f.step().empty()) << c.id();
+    if (f.step().front() != '(') {
+      const size_t colon = f.step_at().rfind(':');
+      ASSERT_NE(colon, std::string::npos) << c.id() << ": " << f.step_at();
+      std::ifstream in(f.step_at().substr(0, colon));
+      std::string line;
+      for (int n = std::stoi(f.step_at().substr(colon + 1)); n > 0 && std::getline(in, line); --n) {
+      }
+      EXPECT_NE(line.find(f.step()), std::string::npos) << c.id() << ": " << f.step_at() << " is \"" << line << "\", not \"" << f.step() << "\"";
+    }
+    // The host's files: its stdout and stderr, relative to the report, there.
+    std::set<std::string> names;
+    for (const auto& log : f.logs()) {
+      EXPECT_NE(log.path().front(), '/') << log.path();
+      EXPECT_EQ(log.path().rfind("work/", 0), 0u) << log.path();
+      const fs::path file = fs::path(kFail) / log.path();
+      ASSERT_TRUE(fs::is_regular_file(file)) << file;
+      EXPECT_EQ(fs::file_size(file), log.bytes()) << file;
+      names.insert(file.filename().string());
+    }
+    EXPECT_EQ(names, (std::set<std::string>{"host.stderr.txt", "host.stdout.txt"})) << c.id();
+  }
+  EXPECT_GT(failed, 0u);
+  // report.html links each of those files, and every link resolves.
+  const std::set<std::string> linked = check_links(kFail);
+  for (const auto& c : r.hosts(0).cases())
+    for (const auto& log : c.failure().logs()) EXPECT_EQ(linked.count(log.path()), 1u) << log.path();
+  const std::string h = read(fs::path(kFail) / "report.html");
+  for (const auto& c : r.hosts(0).cases())
+    if (c.outcome() == FAIL) {
+      const size_t card = h.find("<code>" + c.id() + "</code></h3>");
+      ASSERT_NE(card, std::string::npos) << c.id();
+      EXPECT_LT(h.find("Failing step: <code>", card), h.find("<div class=\"case", card)) << c.id();
+    }
+}
+
+TEST(ReportRun, MergedReportStillLinksTheFiles) {
+  ASSERT_EQ(Runs::merge_status, 1);  // the merged run failed as the run did
+  const Report r = load(kMerged);
+  size_t logs = 0;
+  for (const auto& c : r.hosts(0).cases())
+    for (const auto& log : c.failure().logs()) {
+      ++logs;
+      EXPECT_EQ(log.path().rfind("../fail/work/", 0), 0u) << log.path();
+      EXPECT_TRUE(fs::is_regular_file(fs::path(kMerged) / log.path())) << log.path();
+    }
+  EXPECT_GT(logs, 0u);
+  EXPECT_FALSE(check_links(kMerged).empty());
+}
+
+TEST(ReportRun, ThreadExitIsCoveredWhereCasesCallIt) {
+  ASSERT_EQ(Runs::threads_status, 0);
+  const Report r = load(kThreads);
+  ASSERT_EQ(r.hosts_size(), 1);
+  // threads/create_and_exit is about thread_create, and ends two threads.
+  bool found = false;
+  for (const auto& c : r.hosts(0).cases())
+    if (c.id() == "threads/create_and_exit") {
+      found = true;
+      const std::set<std::string> reached(c.rules_reached().begin(), c.rules_reached().end());
+      EXPECT_EQ(reached.count("thread_exit.others_live.thread_ends"), 1u);
+    }
+  EXPECT_TRUE(found);
+  uint64_t ends = 0, last = 0;
+  for (const auto& hit : r.hosts(0).coverage()) {
+    if (hit.call() != "thread_exit") continue;
+    (hit.rule() == "last" ? last : ends) += hit.count();
+  }
+  EXPECT_GE(ends, 2u);
+  EXPECT_GE(last, 1u);
+  // report.html does not list them as unreached.
+  const std::string h = read(fs::path(kThreads) / "report.html");
+  EXPECT_EQ(h.find("<li><code>thread_exit."), std::string::npos);
+  check_links(kThreads);
+}
+
+}  // namespace
+}  // namespace xabi::conform
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new xabi::conform::Runs);
+  return RUN_ALL_TESTS();
+}
