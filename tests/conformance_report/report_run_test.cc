@@ -4,6 +4,7 @@
 // also after `merge` writes the report into another folder. A run on the
 // reference host shows thread_exit covered by the cases that call it. The
 // runs are made once for every check here.
+#include "html_attrs.h"
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -45,16 +46,6 @@ Report load(const fs::path& dir) {
   return r;
 }
 
-// Every value of `attr="..."` in `h`.
-std::vector<std::string> attr_values(const std::string& h, const std::string& attr) {
-  std::vector<std::string> out;
-  const std::string key = " " + attr + "=\"";
-  for (size_t at = h.find(key); at != std::string::npos; at = h.find(key, at + 1)) {
-    const size_t v = at + key.size();
-    out.push_back(h.substr(v, h.find('"', v) - v));
-  }
-  return out;
-}
 
 // A link's path as a file name: %XX decoded.
 std::string unpercent(const std::string& href) {

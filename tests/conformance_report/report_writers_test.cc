@@ -2,6 +2,7 @@
 // outcome, and hostile strings from the hosts: JSON round trip, well-formed
 // JUnit XML with the right counts (checked by a small XML reader below), and an
 // HTML report that escapes everything and follows the spec's calls.
+#include "html_attrs.h"
 #include "conformance/report/report_writers.h"
 
 #include <gtest/gtest.h>
@@ -745,16 +746,6 @@ TEST(ReportHtml, ChartsAndContents) {
   EXPECT_NE(h.find("<title>28 killed</title>"), std::string::npos);
 }
 
-// Every value of `attr="..."` in `h`, in order.
-std::vector<std::string> attr_values(const std::string& h, const std::string& attr) {
-  std::vector<std::string> out;
-  const std::string key = " " + attr + "=\"";
-  for (size_t at = h.find(key); at != std::string::npos; at = h.find(key, at + 1)) {
-    const size_t v = at + key.size();
-    out.push_back(h.substr(v, h.find('"', v) - v));
-  }
-  return out;
-}
 
 // The element text from the row whose id is `id` up to the next heading row
 // of the case list (or the table's end).
