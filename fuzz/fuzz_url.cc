@@ -1,5 +1,5 @@
 // The URLs a picoprocess hands to xabi_open_url, through the host's parser
-// (monitor/host/url.cc) and the reference model's (reference/prims.cc): two
+// (monitor/calls/url.cc) and the reference model's (reference/prims.cc): two
 // implementations written apart from one grammar (url.h). Both see the same
 // guest-supplied bytes, so they must agree: both refuse, or both accept with
 // the same host, port and path. An accepted URL must also be canonical-stable:
@@ -43,10 +43,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string url = until_nul(p, end);
   const std::string method = until_nul(p, end);
 
-  const auto host = xabi::host::parse_http_url(url);
+  const auto host = xabi::calls::parse_http_url(url);
   const auto ref = xabi::ref::parse_http_url(url);
   if (host.has_value() != ref.has_value()) fail(host ? "the host accepts a URL the model refuses" : "the model accepts a URL the host refuses", url);
-  if (xabi::host::http_method_ok(method) != xabi::ref::http_method_ok(method)) fail("the host and the model disagree on the method", method);
+  if (xabi::calls::http_method_ok(method) != xabi::ref::http_method_ok(method)) fail("the host and the model disagree on the method", method);
   if (!host) return 0;
   if (host->host != ref->host || host->port != ref->port || host->path != ref->path)
     fail("the host and the model parse the URL differently", url);
@@ -59,19 +59,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (host->path.empty() || host->path[0] != '/') fail("the path does not start with '/'", url);
   for (unsigned char c : host->path)
     if (c <= 0x20 || c >= 0x7f || c == '#') fail("the path holds a byte it may not (control, space, non-ASCII or '#')", url);
-  if (!xabi::host::same_origin(*host, *host)) fail("not same-origin with itself", url);
+  if (!xabi::calls::same_origin(*host, *host)) fail("not same-origin with itself", url);
 
   // Canonical form: written out again, it is the same URL.
   const std::string canon = "http://" + host->host + ":" + std::to_string(host->port) + host->path;
-  const auto again = xabi::host::parse_http_url(canon);
+  const auto again = xabi::calls::parse_http_url(canon);
   if (!again || again->host != host->host || again->port != host->port || again->path != host->path)
     fail("the canonical form does not parse back to the same URL", url);
   // Its origin is its own, and no other port's.
-  const auto origin = xabi::host::parse_http_url("http://" + host->host + ":" + std::to_string(host->port));
-  if (!origin || !xabi::host::same_origin(*host, *origin)) fail("not same-origin with its own origin", url);
+  const auto origin = xabi::calls::parse_http_url("http://" + host->host + ":" + std::to_string(host->port));
+  if (!origin || !xabi::calls::same_origin(*host, *origin)) fail("not same-origin with its own origin", url);
   if (!xabi::ref::same_origin(url, "http://" + host->host + ":" + std::to_string(host->port)))
     fail("the model does not find the URL same-origin with its own origin", url);
-  const auto other = xabi::host::parse_http_url("http://" + host->host + ":" + std::to_string(host->port % 65535 + 1));
-  if (!other || xabi::host::same_origin(*host, *other)) fail("same-origin with another port", url);
+  const auto other = xabi::calls::parse_http_url("http://" + host->host + ":" + std::to_string(host->port % 65535 + 1));
+  if (!other || xabi::calls::same_origin(*host, *other)) fail("same-origin with another port", url);
   return 0;
 }

@@ -1,4 +1,4 @@
-// Feeds the input as a request frame to the generated xabi::host::dispatch()
+// Feeds the input as a request frame to the generated xabi::dispatch::dispatch()
 // with a handler that checks every argument against the spec (xabi/meta.hpp)
 // and answers with values derived from the input. Then checks the response:
 // never empty, never over XABI_WIRE_MAX_RESPONSE, decodable by the call's
@@ -29,14 +29,14 @@ uint64_t mix(uint64_t h, uint64_t v) {
   return h * 0xff51afd7ed558ccdull;
 }
 
-class CheckingHandler : public xabi::host::GenericHandler {
+class CheckingHandler : public xabi::dispatch::GenericHandler {
  public:
   explicit CheckingHandler(uint64_t seed) : seed_(seed) {}
   int calls = 0;
   int64_t last_result = 0;
   uint32_t last_id = 0;
 
-  int64_t on_call(uint32_t id, std::span<xabi::host::GenericArg> args) override {
+  int64_t on_call(uint32_t id, std::span<xabi::dispatch::GenericArg> args) override {
     ++calls;
     last_id = id;
     const xabi::meta::CallInfo* call = xabi::meta::find_call(id);
@@ -118,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckingHandler h(seed);
   static std::vector<uint8_t> out(XABI_WIRE_MAX_RESPONSE);
   std::span<const uint8_t> req(frame.data(), frame.size());
-  xabi::host::Dispatched d = xabi::host::dispatch(req, h, out);
+  xabi::dispatch::Dispatched d = xabi::dispatch::dispatch(req, h, out);
 
   if (d.response_size == 0) fail("empty response", d.call);
   if (d.response_size > XABI_WIRE_MAX_RESPONSE) fail("response over XABI_WIRE_MAX_RESPONSE", d.call);

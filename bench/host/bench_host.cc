@@ -142,7 +142,7 @@ int run_main(int argc, char** argv) {
     if (!p || !xabi::launch::await_sealed(p.value(), std::chrono::seconds(5))) break;
     idle.push_back(std::move(p.value()));
     auto& q = idle.back();
-    xabi::monitor::Picoprocess mp = xabi::app::for_loop(q);
+    xabi::monitor::ServedPicoprocess mp = xabi::app::for_loop(q);
     mp.console = false;
     loop.add(std::move(mp));
   }

@@ -7,7 +7,7 @@
 //
 // Parts: a native close(-1) (the baseline); the stub's frame build and the
 // response decode (the generated C codec, as the PAL runs it); the monitor's
-// serve_slot for that frame (copy in once, decode, PicoHost::close, encode,
+// serve_slot for that frame (copy in once, decode, CallServer::close, encode,
 // copy out, publish; no wake-up: nobody waits); one pass over a picoprocess's
 // idle slots (what the loop scans per pass).
 #include <benchmark/benchmark.h>
@@ -17,7 +17,7 @@
 #include <cstring>
 #include <memory>
 
-#include "pico_host.h"
+#include "call_server.h"
 #include "slot_server.h"
 #include "xabi/wire.h"
 
@@ -45,8 +45,8 @@ void BM_StubEncodeAndDecode(benchmark::State& state) {
 BENCHMARK(BM_StubEncodeAndDecode);
 
 void BM_MonitorServeSlot(benchmark::State& state) {
-  xabi::host::HostConfig c;
-  xabi::host::PicoHost host(c);
+  xabi::calls::CallServerConfig c;
+  xabi::calls::CallServer host(c);
   auto slot = std::make_unique<xabi_link_slot>();
   auto buf = std::make_unique<xabi::monitor::SlotBuffers>();
   xabi::monitor::SlotStats st;
@@ -62,8 +62,8 @@ void BM_MonitorServeSlot(benchmark::State& state) {
 BENCHMARK(BM_MonitorServeSlot);
 
 void BM_MonitorScanIdleSlots(benchmark::State& state) {
-  xabi::host::HostConfig c;
-  xabi::host::PicoHost host(c);
+  xabi::calls::CallServerConfig c;
+  xabi::calls::CallServer host(c);
   auto slots = std::make_unique<xabi_link_slot[]>(XABI_LINK_SLOTS);
   auto buf = std::make_unique<xabi::monitor::SlotBuffers>();
   xabi::monitor::SlotStats st;

@@ -73,11 +73,11 @@ Latency guest_run(const std::vector<std::string>& neighbour, uint64_t calls, uin
   std::map<pid_t, launch::Picoprocess*> by_pid;
   std::map<pid_t, xabi::monitor::ExitInfo> exits;
   xabi::monitor::LoopHooks hooks;
-  hooks.on_notify = [&](xabi::monitor::Picoprocess& mp) {
+  hooks.on_notify = [&](xabi::monitor::ServedPicoprocess& mp) {
     launch::Picoprocess* p = by_pid[mp.pid];
     (void)launch::handle_notification(*p, p->mode());
   };
-  hooks.on_exit = [&](const xabi::monitor::Picoprocess& mp, xabi::monitor::ExitInfo info) { exits[mp.pid] = info; };
+  hooks.on_exit = [&](const xabi::monitor::ServedPicoprocess& mp, xabi::monitor::ExitInfo info) { exits[mp.pid] = info; };
   xabi::monitor::MonitorLoop loop({50us, out[1], hooks});
   std::vector<std::unique_ptr<launch::Picoprocess>> procs;
   auto start = [&](std::vector<std::string> args, launch::Mode mode) -> pid_t {

@@ -26,16 +26,16 @@ uint64_t now_ns() {
 }
 
 // free_no_punch: freed pages keep their bytes, and alloc hands them out again.
-class NoPunch : public host::HolePuncher {
+class NoPunch : public calls::HolePuncher {
  public:
   int punch(uint64_t, uint64_t) override { return 0; }
 };
 
 }  // namespace
 
-MutantHandler::MutantHandler(Id mutant, host::PicoHost& host, const host::HostConfig& config)
+MutantHandler::MutantHandler(Id mutant, calls::CallServer& host, const calls::CallServerConfig& config)
     : ForwardingHandler(host), mutant_(mutant), config_(config) {
-  if (mutant_ == Id::channel_limit_ignored) spare_ = std::make_unique<host::PicoHost>(config_);
+  if (mutant_ == Id::channel_limit_ignored) spare_ = std::make_unique<calls::CallServer>(config_);
 }
 
 MutantHandler::~MutantHandler() = default;
@@ -136,7 +136,7 @@ int64_t MutantHandler::accept() {
 
 int64_t MutantHandler::open_url(std::string_view method, std::string_view url) {
   // A method the host refuses is still refused: only a valid one becomes GET.
-  if (mutant_ == Id::open_url_method_get && method.size() <= XABI_LIMIT_METHOD && host::http_method_ok(method))
+  if (mutant_ == Id::open_url_method_get && method.size() <= XABI_LIMIT_METHOD && calls::http_method_ok(method))
     method = "GET";
   return open_channel([&](Handler& h) { return h.open_url(method, url); });
 }
@@ -146,7 +146,7 @@ int64_t MutantHandler::console() {
   return open_channel([](Handler& h) { return h.console(); });
 }
 
-int64_t MutantHandler::read(int32_t channel, host::OutBytes& buf, uint64_t len) {
+int64_t MutantHandler::read(int32_t channel, dispatch::OutBytes& buf, uint64_t len) {
   if (is_spare(channel)) return spare_->read(channel - kSpareBase, buf, len);
   const int64_t n = inner().read(channel, buf, len);
   if (mutant_ == Id::read_bad_channel_zero && n == XABI_E_BAD_CHANNEL) return 0;
@@ -202,7 +202,7 @@ int64_t MutantHandler::close(int32_t channel) {
   if (is_spare(channel)) return spare_->close(channel - kSpareBase);
   if (mutant_ == Id::close_keeps_open) {
     // Answers as close would (a zero-length read checks the channel), closes nothing.
-    host::OutBytes none{nullptr, 0};
+    dispatch::OutBytes none{nullptr, 0};
     const int64_t r = inner().read(channel, none, 0);
     return r < 0 ? r : 0;
   }
@@ -212,11 +212,11 @@ int64_t MutantHandler::close(int32_t channel) {
 monitor::HostHooks mutant_host_hooks(Id m) {
   monitor::HostHooks hooks;
   if (m == Id::free_no_punch)
-    hooks.configure = [](host::HostConfig& c) {
+    hooks.configure = [](calls::CallServerConfig& c) {
       static NoPunch none;  // stateless: shared by every picoprocess, alive as long as the program
       c.puncher = &none;
     };
-  hooks.wrap = [m](host::PicoHost& h, const host::HostConfig& c) -> std::unique_ptr<host::Handler> {
+  hooks.wrap = [m](calls::CallServer& h, const calls::CallServerConfig& c) -> std::unique_ptr<dispatch::Handler> {
     return std::make_unique<MutantHandler>(m, h, c);
   };
   return hooks;

@@ -142,7 +142,7 @@ std::string check_origin(std::string_view origin, std::string& canonical) {
   if (has_port && !parse_port(port, 1, 65535)) return "the port must be a number from 1 to 65535";
   canonical = std::string(kScheme) + std::string(authority);
   // What passes here must be what the host itself takes as an origin.
-  const auto u = host::parse_http_url(canonical);
+  const auto u = calls::parse_http_url(canonical);
   if (!u || u->path != "/") return in_parens("not a valid origin", kOriginForm);
   return {};
 }
@@ -173,15 +173,15 @@ std::string check_listen(std::string_view spec) {
   return in_parens("unknown kind of endpoint", kForm);
 }
 
-std::string open_report(const std::string& path, host::UniqueFd& fd) {
+std::string open_report(const std::string& path, calls::UniqueFd& fd) {
   if (path.empty()) return "the path is empty";
-  host::UniqueFd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  calls::UniqueFd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!f.valid()) return std::string("cannot create it: ") + std::strerror(errno);
   fd = std::move(f);
   return {};
 }
 
-std::string write_report(host::UniqueFd& fd, std::string_view text) {
+std::string write_report(calls::UniqueFd& fd, std::string_view text) {
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);

@@ -7,8 +7,8 @@
 
 namespace xabi::app {
 
-monitor::Picoprocess for_loop(launch::Picoprocess& p) {
-  monitor::Picoprocess mp;
+monitor::ServedPicoprocess for_loop(launch::Picoprocess& p) {
+  monitor::ServedPicoprocess mp;
   mp.pid = p.pid();
   mp.pidfd = ::fcntl(p.pidfd(), F_DUPFD_CLOEXEC, 3);
   mp.notify_fd = p.listener_fd() >= 0 ? ::fcntl(p.listener_fd(), F_DUPFD_CLOEXEC, 3) : -1;
@@ -25,12 +25,12 @@ Served serve(launch::Picoprocess& p, const ServeOptions& options) {
   Served out;
   bool ended = false;
   monitor::LoopHooks hooks;
-  hooks.on_notify = [&](monitor::Picoprocess&) {
+  hooks.on_notify = [&](monitor::ServedPicoprocess&) {
     auto r = launch::handle_notification(p, p.mode());
     if (r) out.reports.push_back(r.value());
   };
   monitor::MonitorLoop* loop_ptr = nullptr;
-  hooks.on_exit = [&](const monitor::Picoprocess&, monitor::ExitInfo info) {
+  hooks.on_exit = [&](const monitor::ServedPicoprocess&, monitor::ExitInfo info) {
     ended = true;
     if (loop_ptr) loop_ptr->stop();  // return from run_once now, not after its sleep
     out.exit.exited = info.code == CLD_EXITED;
@@ -39,7 +39,7 @@ Served serve(launch::Picoprocess& p, const ServeOptions& options) {
   monitor::MonitorLoop loop({std::chrono::microseconds(50), options.console_fd, hooks, options.host});
   loop_ptr = &loop;
 
-  monitor::Picoprocess mp = for_loop(p);
+  monitor::ServedPicoprocess mp = for_loop(p);
   mp.listen_fd = options.listen_fd;
   mp.origin = options.origin;
   mp.console = options.console_fd >= 0;

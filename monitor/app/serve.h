@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "../loop/picoprocess.h"
+#include "../loop/served_picoprocess.h"
 #include "monitor_loop.h"
 #include "picoprocess.h"
 #include "violation.h"
@@ -26,7 +26,7 @@ struct ServeOptions {
   int listen_fd = -1;       // xabi_accept's listening socket (ownership passes); -1: none
   int console_fd = 1;       // where console channels write; -1: no console
   std::chrono::milliseconds timeout{0};  // 0: none; then the picoprocess is killed
-  monitor::HostHooks host{};  // how its host is made (xabi-host-mutant); empty: a plain PicoHost
+  monitor::HostHooks host{};  // how its host is made (xabi-host-mutant); empty: a plain CallServer
 };
 
 struct Served {
@@ -44,6 +44,6 @@ Served serve(launch::Picoprocess& p, const ServeOptions& options);
 // What the event loop needs of a launched picoprocess: duplicates of its fds
 // (the loop owns what it is given; the launcher's handle stays valid and still
 // kills and reaps on destruction) and its call-area mapping (moved).
-monitor::Picoprocess for_loop(launch::Picoprocess& p);
+monitor::ServedPicoprocess for_loop(launch::Picoprocess& p);
 
 }  // namespace xabi::app

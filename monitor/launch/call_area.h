@@ -17,11 +17,11 @@
 #include "filter_builder.h"
 #include "host_link.h"
 #include "result.h"
-#include "../host/unique_fd.h"
+#include "../calls/unique_fd.h"
 
 namespace xabi::launch {
 
-using host::UniqueFd;  // the monitor's one owned-fd type (monitor/host/unique_fd.h)
+using calls::UniqueFd;  // the monitor's one owned-fd type (monitor/calls/unique_fd.h)
 
 class CallArea {
  public:

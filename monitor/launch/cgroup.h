@@ -30,11 +30,11 @@
 #include <vector>
 
 #include "result.h"
-#include "../host/unique_fd.h"
+#include "../calls/unique_fd.h"
 
 namespace xabi::launch {
 
-using host::UniqueFd;
+using calls::UniqueFd;
 
 enum class Controller { kPids, kMemory, kCpu };
 inline constexpr Controller kControllers[] = {Controller::kPids, Controller::kMemory, Controller::kCpu};

@@ -22,11 +22,11 @@
 #include "exit_status.h"
 #include "launch_params.h"
 #include "result.h"
-#include "../host/unique_fd.h"
+#include "../calls/unique_fd.h"
 
 namespace xabi::launch {
 
-using host::UniqueFd;  // the monitor's one owned-fd type (monitor/host/unique_fd.h)
+using calls::UniqueFd;  // the monitor's one owned-fd type (monitor/calls/unique_fd.h)
 
 class Picoprocess {
  public:

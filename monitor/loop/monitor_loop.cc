@@ -13,7 +13,7 @@
 #include <cerrno>
 
 #include "mutant.h"
-#include "pico_host.h"
+#include "call_server.h"
 
 namespace xabi::monitor {
 
@@ -31,14 +31,14 @@ void drain_eventfd(int fd) {
 
 // One registered picoprocess. It is the FdWatcher of its own channels, so a
 // channel event maps straight back to its alarm words.
-struct MonitorLoop::Entry : public host::FdWatcher {
+struct MonitorLoop::Entry : public calls::FdWatcher {
   int64_t id = 0;
   int epoll_fd = -1;
-  Picoprocess p;
+  ServedPicoprocess p;
   xabi_link_header* header = nullptr;
   xabi_link_slot* slots = nullptr;
-  std::unique_ptr<host::Handler> calls;  // what serves the slots: HostHooks::wrap's decorator; null: *host
-  std::unique_ptr<host::PicoHost> host;  // after calls: a decorator may refer to it until destroyed
+  std::unique_ptr<dispatch::Handler> calls;  // what serves the slots: HostHooks::wrap's decorator; null: *host
+  std::unique_ptr<calls::CallServer> host;  // after calls: a decorator may refer to it until destroyed
   bool scan_all = true;  // the doorbell rang: look at every slot once
 
   int watch(int fd) override {
@@ -55,8 +55,8 @@ MonitorLoop::MonitorLoop(Options o)
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       buf_(std::make_unique<SlotBuffers>()),
-      fetcher_(std::make_unique<host::HttpFetcher>([this](uint64_t owner) { http_done(owner); })) {
-  if (opt_.console_fd >= 0) console_ = std::make_unique<host::ConsoleSink>(opt_.console_fd);
+      fetcher_(std::make_unique<calls::HttpFetcher>([this](uint64_t owner) { http_done(owner); })) {
+  if (opt_.console_fd >= 0) console_ = std::make_unique<calls::ConsoleSink>(opt_.console_fd);
   if (valid()) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -88,7 +88,7 @@ void MonitorLoop::stop() {
   [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
 }
 
-int64_t MonitorLoop::add(Picoprocess p) {
+int64_t MonitorLoop::add(ServedPicoprocess p) {
   if (!valid()) return -EBADF;
   if (!p.call_area || p.call_area_size < XABI_LINK_AREA_SIZE || p.doorbell_fd < 0 || p.pidfd < 0 ||
       p.arena_fd < 0 || p.arena_size % XABI_PAGE != 0)
@@ -102,7 +102,7 @@ int64_t MonitorLoop::add(Picoprocess p) {
   e->slots = reinterpret_cast<xabi_link_slot*>(static_cast<uint8_t*>(p.call_area) + XABI_LINK_SLOTS_OFFSET);
   auto* ro = reinterpret_cast<xabi_link_ro*>(static_cast<uint8_t*>(p.call_area) + XABI_LINK_RO_OFFSET);
 
-  host::HostConfig c;
+  calls::CallServerConfig c;
   c.arena_base = p.region_base + XABI_LINK_ARENA_OFFSET;
   c.arena_size = p.arena_size;
   c.arena_fd = p.arena_fd;
@@ -114,7 +114,7 @@ int64_t MonitorLoop::add(Picoprocess p) {
   c.watcher = e.get();
   c.owner = static_cast<uint64_t>(e->id);
   if (opt_.host.configure) opt_.host.configure(c);
-  e->host = std::make_unique<host::PicoHost>(c);
+  e->host = std::make_unique<calls::CallServer>(c);
   if (e->host->timer_fd() < 0) return -EMFILE;
   if (opt_.host.wrap) e->calls = opt_.host.wrap(*e->host, c);
 
@@ -154,7 +154,7 @@ int64_t MonitorLoop::add(Picoprocess p) {
   return id;
 }
 
-host::PicoHost* MonitorLoop::host(int64_t id) {
+calls::CallServer* MonitorLoop::host(int64_t id) {
   auto it = entries_.find(id);
   return it == entries_.end() ? nullptr : it->second->host.get();
 }
@@ -165,7 +165,7 @@ void MonitorLoop::remove(int64_t id) {
   std::unique_ptr<Entry> e = std::move(it->second);
   entries_.erase(it);
   std::erase(order_, id);
-  Picoprocess& p = e->p;
+  ServedPicoprocess& p = e->p;
   for (int fd : {p.doorbell_fd, p.pidfd, p.notify_fd, p.listen_fd, e->host->timer_fd()})
     if (fd >= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
   e->calls.reset();  // a decorator's own channels, if it has any
@@ -256,7 +256,7 @@ bool MonitorLoop::scan_pass(bool all_slots) {
     if (all_slots || e.scan_all) todo = ~0ull >> (64 - XABI_LINK_SLOTS);
     e.scan_all = false;
     if (XABI_MUTANT(serve_slot0_only)) todo &= 1;
-    host::Handler& calls = e.calls ? *e.calls : *e.host;
+    dispatch::Handler& calls = e.calls ? *e.calls : *e.host;
     for (; todo != 0; todo &= todo - 1)
       any |= serve_slot(&e.slots[std::countr_zero(todo)], calls, *buf_, stats_.slots);
   }

@@ -6,8 +6,8 @@
 // answering, floods, sends garbage or dies delays no other.
 //
 //   MonitorLoop::Options o;
-//   o.hooks.on_notify = [](Picoprocess& p) { /* NOTIF_RECV / NOTIF_SEND */ };
-//   o.hooks.on_exit = [](const Picoprocess& p, ExitInfo e) { report(p.pid, e); };
+//   o.hooks.on_notify = [](ServedPicoprocess& p) { /* NOTIF_RECV / NOTIF_SEND */ };
+//   o.hooks.on_exit = [](const ServedPicoprocess& p, ExitInfo e) { report(p.pid, e); };
 //   MonitorLoop loop(o);                       // check loop.valid()
 //   int64_t id = loop.add(std::move(p));       // see picoprocess.h
 //   std::thread t([&] { loop.run(); });  ...  loop.stop(); t.join();
@@ -31,33 +31,33 @@
 
 #include "console_channel.h"
 #include "http_fetcher.h"
-#include "picoprocess.h"
+#include "served_picoprocess.h"
 #include "slot_server.h"
-#include "../host/unique_fd.h"
+#include "../calls/unique_fd.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 class Handler;
-class PicoHost;
-struct HostConfig;
-}  // namespace xabi::host
+class CallServer;
+struct CallServerConfig;
+}  // namespace xabi::calls
 
 namespace xabi::monitor {
 
 struct LoopHooks {
   // The picoprocess's seccomp notification fd is readable. Must not block.
-  std::function<void(Picoprocess&)> on_notify;
+  std::function<void(ServedPicoprocess&)> on_notify;
   // The picoprocess has exited; called before its resources are released.
-  std::function<void(const Picoprocess&, ExitInfo)> on_exit;
+  std::function<void(const ServedPicoprocess&, ExitInfo)> on_exit;
 };
 
-// How the loop makes each picoprocess's host. Both empty: a PicoHost of the
+// How the loop makes each picoprocess's host. Both empty: a CallServer of the
 // loop's configuration serves every call. xabi-host-mutant injects its faults
 // through them (docs/mutants.md).
 struct HostHooks {
-  // Changes the configuration before the PicoHost is made from it.
-  std::function<void(host::HostConfig&)> configure;
-  // A decorator of the PicoHost: the call slots are served by what it returns.
-  std::function<std::unique_ptr<host::Handler>(host::PicoHost&, const host::HostConfig&)> wrap;
+  // Changes the configuration before the CallServer is made from it.
+  std::function<void(calls::CallServerConfig&)> configure;
+  // A decorator of the CallServer: the call slots are served by what it returns.
+  std::function<std::unique_ptr<dispatch::Handler>(calls::CallServer&, const calls::CallServerConfig&)> wrap;
 };
 
 struct LoopStats {
@@ -85,11 +85,11 @@ class MonitorLoop {
 
   // Registers a picoprocess: an id > 0, or a negative errno (-EINVAL for a
   // call area that is too small or missing fds; the caller keeps ownership).
-  int64_t add(Picoprocess p);
+  int64_t add(ServedPicoprocess p);
   // Releases a picoprocess's resources now (it is not killed: the launcher's job).
   void remove(int64_t id);
   size_t size() const { return entries_.size(); }
-  xabi::host::PicoHost* host(int64_t id);
+  xabi::calls::CallServer* host(int64_t id);
 
   // One round: serve and spin while busy, then sleep at most timeout_ms
   // (-1: until something happens) unless stop() was called.
@@ -114,12 +114,12 @@ class MonitorLoop {
   void http_done(uint64_t owner);
 
   Options opt_;
-  host::UniqueFd epoll_;
-  host::UniqueFd wake_;        // eventfd: stop() and HTTP completions
+  calls::UniqueFd epoll_;
+  calls::UniqueFd wake_;        // eventfd: stop() and HTTP completions
   bool stop_ = false;
   std::mutex done_mu_;         // guards done_ (worker threads push)
   std::vector<uint64_t> done_;
-  std::unique_ptr<host::ConsoleSink> console_;
+  std::unique_ptr<calls::ConsoleSink> console_;
   std::map<int64_t, std::unique_ptr<Entry>> entries_;
   std::vector<int64_t> order_;  // round-robin order
   size_t rr_ = 0;
@@ -128,7 +128,7 @@ class MonitorLoop {
   LoopStats stats_;
   std::chrono::steady_clock::time_point last_busy_{};
   // Last, so its workers are joined before anything they notify goes away.
-  std::unique_ptr<host::HttpFetcher> fetcher_;
+  std::unique_ptr<calls::HttpFetcher> fetcher_;
 };
 
 }  // namespace xabi::monitor

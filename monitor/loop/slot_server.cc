@@ -15,7 +15,7 @@ uint64_t SlotStats::refused_total() const {
   return t;
 }
 
-bool serve_slot(xabi_link_slot* slot, xabi::host::Handler& h, SlotBuffers& buf, SlotStats& st) {
+bool serve_slot(xabi_link_slot* slot, xabi::dispatch::Handler& h, SlotBuffers& buf, SlotStats& st) {
   if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != XABI_LINK_REQUEST) return false;
   // One read of req_len, one copy of the bytes: the guest may rewrite both
   // at any time; nothing below looks at the slot's request again.
@@ -24,7 +24,7 @@ bool serve_slot(xabi_link_slot* slot, xabi::host::Handler& h, SlotBuffers& buf, 
   std::memcpy(buf.req.data(), slot->req, n);
   __atomic_store_n(&slot->state, XABI_LINK_SERVING, __ATOMIC_SEQ_CST);
 
-  const auto d = xabi::host::dispatch(std::span<const uint8_t>(buf.req.data(), n), h,
+  const auto d = xabi::dispatch::dispatch(std::span<const uint8_t>(buf.req.data(), n), h,
                                       std::span<uint8_t>(buf.resp.data(), buf.resp.size()));
   const enum xabi_wire_status status = req_len > XABI_WIRE_MAX_REQUEST ? XABI_WIRE_OVERSIZED : d.status;
   if (status != XABI_WIRE_OK) ++st.refused[static_cast<unsigned>(status) & 15u];

@@ -29,6 +29,6 @@ struct SlotStats {
   uint64_t refused_total() const;
 };
 
-bool serve_slot(xabi_link_slot* slot, xabi::host::Handler& h, SlotBuffers& buf, SlotStats& st);
+bool serve_slot(xabi_link_slot* slot, xabi::dispatch::Handler& h, SlotBuffers& buf, SlotStats& st);
 
 }  // namespace xabi::monitor

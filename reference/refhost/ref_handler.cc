@@ -191,7 +191,7 @@ int64_t RefHandler::console() {
   return result;
 }
 
-int64_t RefHandler::read(int32_t channel, xabi::host::OutBytes& buf, uint64_t len) {
+int64_t RefHandler::read(int32_t channel, xabi::dispatch::OutBytes& buf, uint64_t len) {
   int64_t result;
   Channel* ch = find(channel);
   buf.size = 0;

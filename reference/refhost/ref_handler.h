@@ -33,7 +33,7 @@ struct HandlerConfig {
   bool console = true;      // false: --no-console
 };
 
-class RefHandler final : public xabi::host::Handler {
+class RefHandler final : public xabi::dispatch::Handler {
  public:
   explicit RefHandler(const HandlerConfig& c);
   ~RefHandler() override;
@@ -43,7 +43,7 @@ class RefHandler final : public xabi::host::Handler {
   int64_t alarm_set(uint64_t deadline) override;
   int64_t accept() override;
   int64_t open_url(std::string_view method, std::string_view url) override;
-  int64_t read(int32_t channel, xabi::host::OutBytes& buf, uint64_t len) override;
+  int64_t read(int32_t channel, xabi::dispatch::OutBytes& buf, uint64_t len) override;
   int64_t write(int32_t channel, std::span<const uint8_t> buf, uint64_t len) override;
   int64_t poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t block) override;
   int64_t close(int32_t channel) override;

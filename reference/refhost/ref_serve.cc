@@ -57,7 +57,7 @@ int serve_slots(RefLaunch& l, RefHandler& h, std::vector<uint8_t>& req, std::vec
     const size_t n = req_len <= XABI_WIRE_MAX_REQUEST ? req_len : 0;
     std::memcpy(req.data(), s->req, n);
     __atomic_store_n(&s->state, XABI_LINK_SERVING, __ATOMIC_SEQ_CST);
-    const xabi::host::Dispatched d = xabi::host::dispatch(std::span<const uint8_t>(req.data(), n), h,
+    const xabi::dispatch::Dispatched d = xabi::dispatch::dispatch(std::span<const uint8_t>(req.data(), n), h,
                                                           std::span<uint8_t>(resp.data(), resp.size()));
     std::memcpy(s->resp, resp.data(), d.response_size);
     __atomic_store_n(&s->resp_len, static_cast<uint32_t>(d.response_size), __ATOMIC_RELAXED);

@@ -57,11 +57,11 @@ std::string emit_host_dispatch(const Abi& abi) {
   o << banner(abi, "// ");
   o << R"(//
 // Usage:
-//   class MyHost : public xabi::host::Handler { ... one method per HOST call ... };
-//   class Changed : public xabi::host::ForwardingHandler { ... overrides a few, the rest reach MyHost ... };
+//   class MyHost : public xabi::dispatch::Handler { ... one method per HOST call ... };
+//   class Changed : public xabi::dispatch::ForwardingHandler { ... overrides a few, the rest reach MyHost ... };
 //   std::vector<uint8_t> frame = copy_out_of_shared_memory();   // copy once
 //   std::array<uint8_t, XABI_WIRE_MAX_RESPONSE> out;
-//   xabi::host::Dispatched d = xabi::host::dispatch(frame, my_host, out);
+//   xabi::dispatch::Dispatched d = xabi::dispatch::dispatch(frame, my_host, out);
 //   if (d.status != XABI_WIRE_OK) report(xabi_wire_status_name(d.status));
 //   send(out.data(), d.response_size);
 #pragma once
@@ -75,7 +75,7 @@ std::string emit_host_dispatch(const Abi& abi) {
 
 #include "xabi/wire.h"
 
-namespace xabi::host {
+namespace xabi::dispatch {
 
 // Bytes a handler produces for an OUT parameter: at most `capacity`.
 struct OutBytes {
@@ -276,7 +276,7 @@ inline Dispatched dispatch(std::span<const uint8_t> request, Handler& h, std::sp
   return d;
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::dispatch
 )";
   return o.str();
 }

@@ -27,14 +27,14 @@ extern "C" {
 
 namespace {
 
-using xabi::host::GenericArg;
+using xabi::dispatch::GenericArg;
 using xabi::meta::Dir;
 using xabi::meta::Type;
 using xabi::test::loopback;
 
 // Records every call the host dispatch delivers, and answers with data the
 // test chose.
-struct Recorder : xabi::host::GenericHandler {
+struct Recorder : xabi::dispatch::GenericHandler {
   struct Seen {
     uint32_t id = 0;
     std::vector<uint64_t> nums;
@@ -283,7 +283,7 @@ class CodecRejects : public ::testing::Test {
   xabi_wire_status dispatch(const std::vector<uint8_t>& f, size_t* calls = nullptr) {
     rec_.calls.clear();
     std::vector<uint8_t> out(XABI_WIRE_MAX_RESPONSE);
-    auto d = xabi::host::dispatch(f, rec_, out);
+    auto d = xabi::dispatch::dispatch(f, rec_, out);
     if (calls) *calls = rec_.calls.size();
     if (d.status != XABI_WIRE_OK) {
       EXPECT_TRUE(rec_.calls.empty()) << "a refused frame ran the handler";

@@ -38,7 +38,7 @@ extern "C" int64_t xabi_pal_frame_call(struct xabi_pal_frame* f, size_t req_len)
   // The host's private copy of the frame: decoded from here only.
   l.last_request.assign(f->req, f->req + req_len);
   xabi::test::g_resp.assign(XABI_WIRE_MAX_RESPONSE, 0);
-  l.last = xabi::host::dispatch(l.last_request, *l.handler, xabi::test::g_resp);
+  l.last = xabi::dispatch::dispatch(l.last_request, *l.handler, xabi::test::g_resp);
   xabi::test::g_resp.resize(l.last.response_size);
   if (l.tamper) l.tamper(xabi::test::g_resp);
   f->resp = xabi::test::g_resp.data();

@@ -12,9 +12,9 @@
 namespace xabi::test {
 
 struct Loopback {
-  host::Handler* handler = nullptr;
+  dispatch::Handler* handler = nullptr;
   std::vector<uint8_t> last_request;   // the frame as the host received it
-  host::Dispatched last{};             // what dispatch said about it
+  dispatch::Dispatched last{};             // what dispatch said about it
   // Called with the response frame before the PAL decodes it.
   std::function<void(std::vector<uint8_t>&)> tamper;
 };

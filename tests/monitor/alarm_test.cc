@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "pico_host.h"
+#include "call_server.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 namespace {
 
 uint64_t now_ns() {
@@ -16,7 +16,7 @@ uint64_t now_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-bool fires_within(PicoHost& h, int ms) {
+bool fires_within(CallServer& h, int ms) {
   pollfd p{h.timer_fd(), POLLIN, 0};
   if (::poll(&p, 1, ms) != 1) return false;
   h.on_timer();
@@ -25,9 +25,9 @@ bool fires_within(PicoHost& h, int ms) {
 
 TEST(Alarm, PastDeadlineFiresAtOnceAndBumpsClock) {
   struct xabi_alarms words{};
-  HostConfig c;
+  CallServerConfig c;
   c.alarms = &words;
-  PicoHost h(c);
+  CallServer h(c);
   EXPECT_EQ(h.alarm_set(1), 0);
   ASSERT_TRUE(fires_within(h, 1000));
   EXPECT_EQ(words.clock, 1u);
@@ -36,9 +36,9 @@ TEST(Alarm, PastDeadlineFiresAtOnceAndBumpsClock) {
 
 TEST(Alarm, FutureDeadlineFiresLater) {
   struct xabi_alarms words{};
-  HostConfig c;
+  CallServerConfig c;
   c.alarms = &words;
-  PicoHost h(c);
+  CallServer h(c);
   const uint64_t t0 = now_ns();
   EXPECT_EQ(h.alarm_set(t0 + 30'000'000), 0);
   ASSERT_TRUE(fires_within(h, 2000));
@@ -48,9 +48,9 @@ TEST(Alarm, FutureDeadlineFiresLater) {
 
 TEST(Alarm, ZeroCancelsAndLaterSetReplaces) {
   struct xabi_alarms words{};
-  HostConfig c;
+  CallServerConfig c;
   c.alarms = &words;
-  PicoHost h(c);
+  CallServer h(c);
   EXPECT_EQ(h.alarm_set(now_ns() + 20'000'000), 0);
   EXPECT_EQ(h.alarm_set(0), 0);
   EXPECT_FALSE(fires_within(h, 100));
@@ -65,13 +65,13 @@ TEST(Alarm, ZeroCancelsAndLaterSetReplaces) {
 
 TEST(Alarm, ChannelEventsBumpTheChannelsWord) {
   struct xabi_alarms words{};
-  HostConfig c;
+  CallServerConfig c;
   c.alarms = &words;
-  PicoHost h(c);
+  CallServer h(c);
   h.on_channel_event();
   h.on_channel_event();
   EXPECT_EQ(words.channels, 2u);
 }
 
 }  // namespace
-}  // namespace xabi::host
+}  // namespace xabi::calls

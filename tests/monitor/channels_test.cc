@@ -11,9 +11,9 @@
 #include <string>
 
 #include "listen_endpoint.h"
-#include "pico_host.h"
+#include "call_server.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 namespace {
 
 size_t open_fds() {
@@ -52,18 +52,18 @@ class Channels : public ::testing::Test {
     pipe_r_.reset(p[0]);
     pipe_w_.reset(p[1]);
     sink_ = std::make_unique<ConsoleSink>(pipe_w_.get());
-    HostConfig c;
+    CallServerConfig c;
     c.listen_fd = listen_.get();
     c.console = sink_.get();
     c.watcher = &watcher_;
-    host_ = std::make_unique<PicoHost>(c);
+    host_ = std::make_unique<CallServer>(c);
   }
   void TearDown() override {
     host_.reset();
     ::unlink(path_.c_str());
   }
   int64_t rd(int32_t ch, void* buf, uint64_t len) {
-    OutBytes ob{static_cast<uint8_t*>(buf), std::min<uint64_t>(len, XABI_LIMIT_IO)};
+    dispatch::OutBytes ob{static_cast<uint8_t*>(buf), std::min<uint64_t>(len, XABI_LIMIT_IO)};
     return host_->read(ch, ob, len);
   }
   int64_t wr(int32_t ch, std::string_view s) {
@@ -81,7 +81,7 @@ class Channels : public ::testing::Test {
   UniqueFd listen_, pipe_r_, pipe_w_;
   std::unique_ptr<ConsoleSink> sink_;
   CountingWatcher watcher_;
-  std::unique_ptr<PicoHost> host_;
+  std::unique_ptr<CallServer> host_;
 };
 
 TEST_F(Channels, AcceptReadWriteEof) {
@@ -178,7 +178,7 @@ TEST_F(Channels, PollReportsReadinessAndHangup) {
 }
 
 TEST_F(Channels, NoListenerNoConsoleAreUnsupported) {
-  PicoHost bare(HostConfig{});
+  CallServer bare(CallServerConfig{});
   EXPECT_EQ(bare.accept(), XABI_E_UNSUPPORTED);
   EXPECT_EQ(bare.console(), XABI_E_UNSUPPORTED);
   EXPECT_EQ(bare.open_url("GET", "http://h/"), XABI_E_UNSUPPORTED);
@@ -206,4 +206,4 @@ TEST_F(Channels, ThousandsOfConnectCloseCyclesLeakNoFds) {
 }
 
 }  // namespace
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -74,8 +74,8 @@ pid_t GuestMemory::spawn(const std::function<int()>& body) {
   ::_exit(body());
 }
 
-monitor::Picoprocess GuestMemory::picoprocess(pid_t pid) {
-  monitor::Picoprocess p;
+monitor::ServedPicoprocess GuestMemory::picoprocess(pid_t pid) {
+  monitor::ServedPicoprocess p;
   p.pid = pid;
   p.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   p.doorbell_fd = ::fcntl(doorbell_.get(), F_DUPFD_CLOEXEC, 10);

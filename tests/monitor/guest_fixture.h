@@ -17,7 +17,7 @@
 #include <memory>
 
 #include "host_link.h"
-#include "picoprocess.h"
+#include "served_picoprocess.h"
 #include "unique_fd.h"
 
 namespace xabi::test {
@@ -40,7 +40,7 @@ class GuestMemory {
   // Forks a child that runs `body` and _exits with its result.
   pid_t spawn(const std::function<int()>& body);
   // What the launcher would hand the loop (fds dup'ed, a fresh monitor mapping).
-  monitor::Picoprocess picoprocess(pid_t pid);
+  monitor::ServedPicoprocess picoprocess(pid_t pid);
 
   xabi_link_header* area() const { return static_cast<xabi_link_header*>(guest_area_); }
   xabi_link_slot* slot(uint32_t i) const;
@@ -49,7 +49,7 @@ class GuestMemory {
   uint64_t region_base() const { return reinterpret_cast<uint64_t>(guest_arena_) - XABI_LINK_ARENA_OFFSET; }
 
  private:
-  host::UniqueFd calls_, arena_fd_, doorbell_;
+  calls::UniqueFd calls_, arena_fd_, doorbell_;
   void* guest_area_ = nullptr;
   void* guest_arena_ = nullptr;
   uint64_t arena_size_ = 0;

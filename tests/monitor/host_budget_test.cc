@@ -10,7 +10,7 @@
 #include "local_origin.h"
 #include "url_channel.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 namespace {
 
 constexpr size_t kBig = 16u << 20;  // twice the whole budget
@@ -52,7 +52,7 @@ TEST_F(HostBudgetTest, RequestBodiesStopAtTheBudgetWithENoResources) {
   }
   EXPECT_TRUE(refused) << "the host took " << taken << " bytes of bodies without refusing";
   EXPECT_LE(host_->host_bytes(), XABI_LIMIT_HOST_BYTES);
-  EXPECT_EQ(host_->host_bytes(), taken + chans.size() * (UrlChannel::kWindow + PicoHost::kChannelCost));
+  EXPECT_EQ(host_->host_bytes(), taken + chans.size() * (UrlChannel::kWindow + CallServer::kChannelCost));
   // Nothing else is affected: a channel that is closed gives its bytes back,
   // and the next write takes them.
   ASSERT_EQ(host_->close(chans[0]), 0);
@@ -98,7 +98,7 @@ TEST_F(HostBudgetTest, ALargeResponseStreamsThroughTheWindow) {
     ASSERT_GE(ch, 0) << i;
     chans.push_back(static_cast<int32_t>(ch));
     uint8_t b[1];
-    OutBytes ob{b, 1};
+    dispatch::OutBytes ob{b, 1};
     (void)host_->read(static_cast<int32_t>(ch), ob, 0 + 1);  // sends the request
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -109,7 +109,7 @@ TEST_F(HostBudgetTest, ALargeResponseStreamsThroughTheWindow) {
   int64_t n = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
-    OutBytes ob{buf.data(), buf.size()};
+    dispatch::OutBytes ob{buf.data(), buf.size()};
     n = host_->read(chans[0], ob, buf.size());
     if (n < 0) break;
     if (n == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -123,4 +123,4 @@ TEST_F(HostBudgetTest, ALargeResponseStreamsThroughTheWindow) {
 }
 
 }  // namespace
-}  // namespace xabi::host
+}  // namespace xabi::calls

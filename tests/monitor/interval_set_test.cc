@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace xabi::host {
+namespace xabi::calls {
 namespace {
 
 TEST(IntervalSet, FirstFitFillsGapsInOrder) {
@@ -44,4 +44,4 @@ TEST(IntervalSet, RemoveSplits) {
 }
 
 }  // namespace
-}  // namespace xabi::host
+}  // namespace xabi::calls

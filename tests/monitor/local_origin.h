@@ -1,5 +1,5 @@
 // A real HTTP server on 127.0.0.1 (an ephemeral port) for open_url tests,
-// with a PicoHost whose origin it is.
+// with a CallServer whose origin it is.
 //
 //   class MyTest : public LocalOrigin {
 //     void routes(httplib::Server& s) override { s.Get("/x", ...); }
@@ -16,9 +16,9 @@
 #include <string>
 #include <thread>
 
-#include "pico_host.h"
+#include "call_server.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class LocalOrigin : public ::testing::Test {
  protected:
@@ -33,10 +33,10 @@ class LocalOrigin : public ::testing::Test {
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     origin_ = "http://127.0.0.1:" + std::to_string(port_);
     fetcher_ = std::make_unique<HttpFetcher>([this](uint64_t) { ++notified_; });
-    HostConfig c;
+    CallServerConfig c;
     c.origin = origin_;
     c.fetcher = fetcher_.get();
-    host_ = std::make_unique<PicoHost>(c);
+    host_ = std::make_unique<CallServer>(c);
   }
   void TearDown() override {
     host_.reset();
@@ -54,7 +54,7 @@ class LocalOrigin : public ::testing::Test {
   std::string origin_;
   std::atomic<int> notified_{0};
   std::unique_ptr<HttpFetcher> fetcher_;
-  std::unique_ptr<PicoHost> host_;
+  std::unique_ptr<CallServer> host_;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

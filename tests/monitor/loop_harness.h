@@ -18,7 +18,7 @@ struct LoopHarness {
   monitor::MonitorLoop::Options options(int console_fd) {
     monitor::MonitorLoop::Options o;
     o.console_fd = console_fd;
-    o.hooks.on_exit = [this](const monitor::Picoprocess& p, monitor::ExitInfo e) { exits[p.pid] = e; };
+    o.hooks.on_exit = [this](const monitor::ServedPicoprocess& p, monitor::ExitInfo e) { exits[p.pid] = e; };
     return o;
   }
   // Runs the loop until pred() or the deadline; true if pred() held.

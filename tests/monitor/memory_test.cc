@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "pico_host.h"
+#include "call_server.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 namespace {
 
 constexpr uint64_t kQuota = 64 * XABI_PAGE;
@@ -20,18 +20,18 @@ class Memory : public ::testing::Test {
     ASSERT_EQ(::ftruncate(fd_.get(), kQuota), 0);
     map_ = static_cast<uint8_t*>(::mmap(nullptr, kQuota, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0));
     ASSERT_NE(map_, MAP_FAILED);
-    HostConfig c;
+    CallServerConfig c;
     c.arena_base = reinterpret_cast<uint64_t>(map_);
     c.arena_size = kQuota;
     c.arena_fd = fd_.get();
-    host_ = std::make_unique<PicoHost>(c);
+    host_ = std::make_unique<CallServer>(c);
   }
   void TearDown() override { ::munmap(map_, kQuota); }
   uint8_t* at(uint64_t a) { return reinterpret_cast<uint8_t*>(a); }
 
   UniqueFd fd_;
   uint8_t* map_ = nullptr;
-  std::unique_ptr<PicoHost> host_;
+  std::unique_ptr<CallServer> host_;
 };
 
 TEST_F(Memory, AllocRoundsUpAndNeverOverlaps) {
@@ -107,4 +107,4 @@ TEST_F(Memory, QuotaExhaustionThenRecovery) {
 }
 
 }  // namespace
-}  // namespace xabi::host
+}  // namespace xabi::calls

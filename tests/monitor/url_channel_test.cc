@@ -11,7 +11,7 @@
 
 #include "local_origin.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 namespace {
 
 class UrlChannels : public LocalOrigin {
@@ -27,7 +27,7 @@ class UrlChannels : public LocalOrigin {
   int64_t read_all(int32_t ch, std::string& out) {
     uint8_t buf[7];  // small on purpose: the response comes in pieces
     for (int i = 0; i < 5000; ++i) {
-      OutBytes ob{buf, sizeof buf};
+      dispatch::OutBytes ob{buf, sizeof buf};
       const int64_t n = host_->read(ch, ob, sizeof buf);
       if (n < 0) return n;
       if (n == 0) {
@@ -114,11 +114,11 @@ TEST_F(UrlChannels, ServerGoneIsIoError) {
 TEST_F(UrlChannels, ClosingMidRequestIsHarmless) {
   const auto ch = static_cast<int32_t>(host_->open_url("GET", origin_ + "/hello"));
   uint8_t b[4];
-  OutBytes ob{b, sizeof b};
+  dispatch::OutBytes ob{b, sizeof b};
   EXPECT_EQ(host_->read(ch, ob, sizeof b), 0);  // sent; the worker runs
   EXPECT_EQ(host_->close(ch), 0);
   host_.reset();  // the picoprocess is gone before the response arrives
 }
 
 }  // namespace
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "pico_host.h"
+#include "call_server.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 namespace {
 
 TEST(Url, AcceptsTheGrammar) {
@@ -53,4 +53,4 @@ TEST(Url, Methods) {
 }
 
 }  // namespace
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -1,4 +1,4 @@
-// Property: the production host's arena allocator (monitor/host/arena) answers
+// Property: the production host's arena allocator (monitor/calls/arena) answers
 // every alloc/free sequence the way the spec's rules allow, as judged by the
 // reference model. RapidCheck generates the sequences (sizes at and around
 // the page and limit boundaries, frees of allocated, partial, misaligned,
@@ -15,7 +15,7 @@
 namespace {
 
 // Records punches instead of touching a memfd: this property is about answers.
-struct NullPuncher : xabi::host::HolePuncher {
+struct NullPuncher : xabi::calls::HolePuncher {
   int punch(uint64_t, uint64_t) override { return 0; }
 };
 
@@ -50,7 +50,7 @@ struct Arbitrary<Op> {
 
 RC_GTEST_PROP(ArenaAgainstModel, EveryAnswerIsOneTheSpecAllows, (const std::vector<Op>& ops)) {
   NullPuncher punch;
-  xabi::host::Arena arena(kBase, kQuota, punch);
+  xabi::calls::Arena arena(kBase, kQuota, punch);
   xabi::ref::ModelConfig cfg;
   cfg.quota = kQuota;
   xabi::ref::Model model(cfg);

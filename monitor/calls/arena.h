@@ -14,7 +14,7 @@
 
 #include "interval_set.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 // Returns pages [offset, offset+len) of the backing store to the kernel.
 class HolePuncher {
@@ -53,4 +53,4 @@ class Arena {
   uint64_t punch_failures_ = 0;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string>
 
-namespace xabi::host {
+namespace xabi::calls {
 namespace {
 
 constexpr int kBacklog = 128;
@@ -64,4 +64,4 @@ int bound_tcp_port(int fd) {
   return ntohs(sa.sin_port);
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -1,14 +1,14 @@
-// pico_host.h: the host side of one picoprocess: its arena bookkeeping,
+// call_server.h: the host side of one picoprocess: its arena bookkeeping,
 // channel table, alarm timer and alarm words, implementing the generated
-// xabi::host::Handler. It answers only what the rules in docs/abi.md allow.
+// xabi::dispatch::Handler. It answers only what the rules in docs/abi.md allow.
 // OS interaction lives in the small classes it owns (Arena/MemfdPuncher,
 // AlarmTimer, SocketChannel, ConsoleSink, HttpFetcher); the event loop drives
 // it through dispatch() and the on_* hooks.
 //
-//   HostConfig c;  c.arena_base = base + XABI_LINK_ARENA_OFFSET; c.arena_size = quota;
+//   CallServerConfig c;  c.arena_base = base + XABI_LINK_ARENA_OFFSET; c.arena_size = quota;
 //                  c.arena_fd = memfd; c.alarms = &ro->alarms; c.console = &sink; ...
-//   PicoHost h(c);
-//   auto d = xabi::host::dispatch(frame_copy, h, response);
+//   CallServer h(c);
+//   auto d = xabi::dispatch::dispatch(frame_copy, h, response);
 //   if (readable(h.timer_fd())) h.on_timer();
 #pragma once
 
@@ -27,9 +27,9 @@
 #include "url.h"
 #include "xabi/host_dispatch.hpp"
 
-namespace xabi::host {
+namespace xabi::calls {
 
-struct HostConfig {
+struct CallServerConfig {
   uint64_t arena_base = 0;        // guest address of the arena
   uint64_t arena_size = 0;        // bytes; the quota
   int arena_fd = -1;              // borrowed: the arena memfd (hole punching)
@@ -46,16 +46,16 @@ struct HostConfig {
 // An origin as --origin takes it: an http URL with no path. nullopt if not.
 std::optional<HttpUrl> parse_origin(std::string_view origin);
 
-class PicoHost : public Handler {
+class CallServer : public dispatch::Handler {
  public:
   // What every open channel costs the budget (LIMIT_HOST_BYTES): the host's own
   // structures for it (table entry, object, epoll registration), counted generously.
   static constexpr size_t kChannelCost = 4096;
 
-  explicit PicoHost(const HostConfig& c);
-  ~PicoHost() override;
-  PicoHost(const PicoHost&) = delete;
-  PicoHost& operator=(const PicoHost&) = delete;
+  explicit CallServer(const CallServerConfig& c);
+  ~CallServer() override;
+  CallServer(const CallServer&) = delete;
+  CallServer& operator=(const CallServer&) = delete;
 
   // ---- the HOST calls
   uint64_t alloc(uint64_t len) override;
@@ -63,7 +63,7 @@ class PicoHost : public Handler {
   int64_t alarm_set(uint64_t deadline) override;
   int64_t accept() override;
   int64_t open_url(std::string_view method, std::string_view url) override;
-  int64_t read(int32_t channel, OutBytes& buf, uint64_t len) override;
+  int64_t read(int32_t channel, dispatch::OutBytes& buf, uint64_t len) override;
   int64_t write(int32_t channel, std::span<const uint8_t> buf, uint64_t len) override;
   int64_t poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t block) override;
   int64_t close(int32_t channel) override;
@@ -86,7 +86,7 @@ class PicoHost : public Handler {
   int64_t install(std::unique_ptr<Channel> ch);
   bool can_open(size_t extra) const;  // a channel (plus `extra` bytes) fits the budget
 
-  HostConfig cfg_;
+  CallServerConfig cfg_;
   std::optional<HttpUrl> origin_;
   MemfdPuncher puncher_;
   Arena arena_;
@@ -97,4 +97,4 @@ class PicoHost : public Handler {
   uint64_t host_failures_ = 0;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -7,7 +7,7 @@
 
 #include "xabi/xabi.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 int64_t SocketChannel::read(uint8_t* buf, size_t len) {
   if (failed_) return XABI_E_IO;
@@ -47,4 +47,4 @@ uint32_t SocketChannel::poll(uint32_t events) {
   return rev;
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -1,6 +1,6 @@
 #include "interval_set.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 bool IntervalSet::covers(uint64_t b, uint64_t e) const {
   if (b >= e) return false;
@@ -58,4 +58,4 @@ void IntervalSet::remove(uint64_t b, uint64_t e) {
   total_ -= e - b;
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-namespace xabi::host {
+namespace xabi::calls {
 
 AlarmTimer::AlarmTimer() : fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {}
 
@@ -23,4 +23,4 @@ bool AlarmTimer::consume() {
   return ::read(fd_.get(), &n, sizeof n) == static_cast<ssize_t>(sizeof n) && n > 0;
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -11,7 +11,7 @@
 
 #include <utility>
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class UniqueFd {
  public:
@@ -39,4 +39,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

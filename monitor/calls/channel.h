@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class Channel {
  public:
@@ -24,4 +24,4 @@ class Channel {
   virtual int watch_fd() const { return -1; }
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -10,7 +10,7 @@
 
 #include "channel.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 // Shared by every console channel of a monitor.
 class ConsoleSink {
@@ -38,4 +38,4 @@ class ConsoleChannel : public Channel {
   ConsoleSink& sink_;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <cstddef>
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class HostBudget {
  public:
@@ -37,4 +37,4 @@ class HostBudget {
   size_t used_ = 0;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -8,7 +8,7 @@
 
 #include "mutant.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 void AlarmWords::bump(uint32_t* word) {
   if (!word) return;
@@ -24,4 +24,4 @@ uint32_t AlarmWords::channels() const {
   return words_ ? __atomic_load_n(&words_->channels, __ATOMIC_SEQ_CST) : 0;
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

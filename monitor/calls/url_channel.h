@@ -22,7 +22,7 @@
 #include "host_budget.h"
 #include "http_fetcher.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class UrlChannel : public Channel {
  public:
@@ -50,4 +50,4 @@ class UrlChannel : public Channel {
   std::shared_ptr<HttpJob> job_;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

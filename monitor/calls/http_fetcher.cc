@@ -5,7 +5,7 @@
 #include <cstring>
 #include <system_error>
 
-namespace xabi::host {
+namespace xabi::calls {
 
 HttpJob::State HttpJob::state() const {
   std::lock_guard<std::mutex> g(mu_);
@@ -144,4 +144,4 @@ std::shared_ptr<HttpJob> HttpFetcher::start(uint64_t owner, HttpRequest req, siz
   return job;
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-namespace xabi::host {
+namespace xabi::calls {
 
 struct HttpRequest {
   std::string host;  // as in the URL; IPv6 literals bracketed
@@ -88,4 +88,4 @@ class HttpFetcher {
   std::vector<Worker> workers_;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

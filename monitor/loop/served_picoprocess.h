@@ -1,10 +1,10 @@
-// picoprocess.h: what the launcher hands the event loop for one picoprocess
+// served_picoprocess.h: what the launcher hands the event loop for one picoprocess
 // (MonitorLoop::add). A plain struct so the launch side needs nothing of the
 // loop's internals. On a successful add() the loop owns every descriptor and
 // the call-area mapping in it and releases them all when the picoprocess
 // exits (pidfd readable) or is removed; on a failed add() the caller keeps them.
 //
-//   Picoprocess p;
+//   ServedPicoprocess p;
 //   p.pid = pid; p.pidfd = pidfd; p.notify_fd = listener; p.doorbell_fd = efd;
 //   p.call_area = mmap(..., XABI_LINK_AREA_SIZE, MAP_SHARED, calls_fd, 0);
 //   p.call_area_size = XABI_LINK_AREA_SIZE; p.calls_fd = calls_fd;
@@ -21,7 +21,7 @@
 
 namespace xabi::monitor {
 
-struct Picoprocess {
+struct ServedPicoprocess {
   pid_t pid = -1;
   int pidfd = -1;           // readable when the picoprocess has exited
   int notify_fd = -1;       // seccomp user-notification listener; -1: none

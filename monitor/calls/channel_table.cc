@@ -1,6 +1,6 @@
 #include "channel_table.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 int32_t ChannelTable::add(std::unique_ptr<Channel> ch) {
   for (size_t i = 0; i < kSize; ++i) {
@@ -24,4 +24,4 @@ std::unique_ptr<Channel> ChannelTable::take(int64_t id) {
   return std::move(slots_[static_cast<size_t>(id)]);
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

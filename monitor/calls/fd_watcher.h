@@ -5,7 +5,7 @@
 //   class MyLoop : public FdWatcher { void watch(int fd) override; void unwatch(int fd) override; };
 #pragma once
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class FdWatcher {
  public:
@@ -16,4 +16,4 @@ class FdWatcher {
   virtual void unwatch(int fd) = 0;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -12,7 +12,7 @@
 
 #include "xabi/xabi.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class AlarmWords {
  public:
@@ -28,4 +28,4 @@ class AlarmWords {
   struct xabi_alarms* words_;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -5,7 +5,7 @@
 #include "mutant.h"
 #include "xabi/xabi.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 UrlChannel::~UrlChannel() {
   if (job_) job_->cancel();
@@ -57,4 +57,4 @@ uint32_t UrlChannel::poll(uint32_t events) {
   return (events & XABI_POLL_IN) | (waiting ? 0 : XABI_POLL_HUP);
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

@@ -14,7 +14,7 @@
 #include "channel.h"
 #include "xabi/xabi.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class ChannelTable {
  public:
@@ -31,4 +31,4 @@ class ChannelTable {
   size_t count_ = 0;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

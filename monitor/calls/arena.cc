@@ -7,7 +7,7 @@
 
 #include "xabi/xabi.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 int MemfdPuncher::punch(uint64_t offset, uint64_t len) {
   if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
@@ -42,4 +42,4 @@ int64_t Arena::free(uint64_t base, uint64_t len) {
   return 0;
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

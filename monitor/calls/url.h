@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-namespace xabi::host {
+namespace xabi::calls {
 
 struct HttpUrl {
   std::string host;  // lower case; IPv6 literals keep their brackets
@@ -29,4 +29,4 @@ std::optional<HttpUrl> parse_http_url(std::string_view url);
 bool http_method_ok(std::string_view method);
 bool same_origin(const HttpUrl& a, const HttpUrl& b);
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

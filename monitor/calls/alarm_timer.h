@@ -12,7 +12,7 @@
 
 #include "unique_fd.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class AlarmTimer {
  public:
@@ -28,4 +28,4 @@ class AlarmTimer {
   UniqueFd fd_;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

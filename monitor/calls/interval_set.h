@@ -12,7 +12,7 @@
 #include <map>
 #include <optional>
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class IntervalSet {
  public:
@@ -36,4 +36,4 @@ class IntervalSet {
   uint64_t total_ = 0;
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

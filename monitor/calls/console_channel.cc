@@ -6,7 +6,7 @@
 
 #include "xabi/xabi.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 int ConsoleSink::write_all(const uint8_t* buf, size_t len) {
   std::lock_guard<std::mutex> g(mu_);
@@ -33,4 +33,4 @@ uint32_t ConsoleChannel::poll(uint32_t events) {
   return events & (XABI_POLL_IN | XABI_POLL_OUT);
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

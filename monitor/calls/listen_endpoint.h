@@ -12,11 +12,11 @@
 
 #include "unique_fd.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 // 0, or a negative errno (-EINVAL for a malformed spec).
 int open_listen_endpoint(std::string_view spec, UniqueFd& out);
 // The local port of a TCP socket, or -1.
 int bound_tcp_port(int fd);
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

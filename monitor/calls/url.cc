@@ -1,6 +1,6 @@
 #include "url.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 namespace {
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -65,4 +65,4 @@ bool http_method_ok(std::string_view m) {
 
 bool same_origin(const HttpUrl& a, const HttpUrl& b) { return a.host == b.host && a.port == b.port; }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

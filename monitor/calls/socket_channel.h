@@ -8,7 +8,7 @@
 #include "channel.h"
 #include "unique_fd.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 class SocketChannel : public Channel {
  public:
@@ -23,4 +23,4 @@ class SocketChannel : public Channel {
   bool failed_ = false;  // a reset was seen: every later call says E_IO
 };
 
-}  // namespace xabi::host
+}  // namespace xabi::calls

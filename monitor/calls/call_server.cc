@@ -1,4 +1,4 @@
-#include "pico_host.h"
+#include "call_server.h"
 
 #include <sys/socket.h>
 
@@ -8,7 +8,7 @@
 #include "socket_channel.h"
 #include "url_channel.h"
 
-namespace xabi::host {
+namespace xabi::calls {
 
 std::optional<HttpUrl> parse_origin(std::string_view origin) {
   auto u = parse_http_url(origin);
@@ -16,20 +16,20 @@ std::optional<HttpUrl> parse_origin(std::string_view origin) {
   return u;
 }
 
-PicoHost::PicoHost(const HostConfig& c)
+CallServer::CallServer(const CallServerConfig& c)
     : cfg_(c),
       origin_(c.origin.empty() || !c.fetcher ? std::nullopt : parse_origin(c.origin)),
       puncher_(c.arena_fd),
       arena_(c.arena_base, c.arena_size, c.puncher ? *c.puncher : puncher_),
       words_(c.alarms) {}
 
-PicoHost::~PicoHost() { close_all_channels(); }
+CallServer::~CallServer() { close_all_channels(); }
 
-uint64_t PicoHost::alloc(uint64_t len) { return arena_.alloc(len); }
+uint64_t CallServer::alloc(uint64_t len) { return arena_.alloc(len); }
 
-int64_t PicoHost::free(uint64_t base, uint64_t len) { return arena_.free(base, len); }
+int64_t CallServer::free(uint64_t base, uint64_t len) { return arena_.free(base, len); }
 
-int64_t PicoHost::alarm_set(uint64_t deadline) {
+int64_t CallServer::alarm_set(uint64_t deadline) {
   // The rules allow only 0; a timerfd failure is a host failure, reported.
   if (!timer_.valid() || timer_.set(deadline) != 0) ++host_failures_;
   return 0;
@@ -37,18 +37,18 @@ int64_t PicoHost::alarm_set(uint64_t deadline) {
 
 // The caller checked chans_.full() and can_open() first; install takes the
 // channel's share of the budget, close() gives it back.
-int64_t PicoHost::install(std::unique_ptr<Channel> ch) {
+int64_t CallServer::install(std::unique_ptr<Channel> ch) {
   const int wfd = ch->watch_fd();
   if (wfd >= 0 && cfg_.watcher && cfg_.watcher->watch(wfd) != 0) return XABI_E_NO_RESOURCES;
   if (!budget_.take(kChannelCost)) return XABI_E_NO_RESOURCES;
   return chans_.add(std::move(ch));
 }
 
-bool PicoHost::can_open(size_t extra) const {
+bool CallServer::can_open(size_t extra) const {
   return budget_.used() + kChannelCost + extra <= budget_.limit();
 }
 
-int64_t PicoHost::accept() {
+int64_t CallServer::accept() {
   if (cfg_.listen_fd < 0) return XABI_E_UNSUPPORTED;
   if (chans_.full()) return XABI_E_LIMIT;
   if (!can_open(0)) return XABI_E_NO_RESOURCES;  // before accept4: the connection stays pending
@@ -69,7 +69,7 @@ int64_t PicoHost::accept() {
   }
 }
 
-int64_t PicoHost::open_url(std::string_view method, std::string_view url) {
+int64_t CallServer::open_url(std::string_view method, std::string_view url) {
   if (!origin_) return XABI_E_UNSUPPORTED;
   // The decoded strings hold at most LIMIT + 1 bytes: LIMIT + 1 means too long.
   if (method.size() > XABI_LIMIT_METHOD || !http_method_ok(method)) return XABI_E_INVAL;
@@ -85,7 +85,7 @@ int64_t PicoHost::open_url(std::string_view method, std::string_view url) {
   return install(std::make_unique<UrlChannel>(*cfg_.fetcher, cfg_.owner, budget_, std::move(req)));
 }
 
-int64_t PicoHost::read(int32_t channel, OutBytes& buf, uint64_t len) {
+int64_t CallServer::read(int32_t channel, dispatch::OutBytes& buf, uint64_t len) {
   Channel* ch = chans_.get(channel);
   if (!ch) return XABI_E_BAD_CHANNEL;
   if (len > XABI_LIMIT_IO) return XABI_E_INVAL;
@@ -96,7 +96,7 @@ int64_t PicoHost::read(int32_t channel, OutBytes& buf, uint64_t len) {
   return n;
 }
 
-int64_t PicoHost::write(int32_t channel, std::span<const uint8_t> buf, uint64_t len) {
+int64_t CallServer::write(int32_t channel, std::span<const uint8_t> buf, uint64_t len) {
   Channel* ch = chans_.get(channel);
   if (!ch) return XABI_E_BAD_CHANNEL;
   if (len > XABI_LIMIT_IO) return XABI_E_INVAL;  // the frame then carries no bytes
@@ -104,7 +104,7 @@ int64_t PicoHost::write(int32_t channel, std::span<const uint8_t> buf, uint64_t 
   return ch->write(buf.data(), std::min<size_t>(len, buf.size()));
 }
 
-int64_t PicoHost::poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t) {
+int64_t CallServer::poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t) {
   // block is the PAL's business: the host answers with what holds now.
   if (n > XABI_LIMIT_POLL) return XABI_E_INVAL;
   if (n == 0) return 0;
@@ -121,7 +121,7 @@ int64_t PicoHost::poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t) {
   return ready;
 }
 
-int64_t PicoHost::close(int32_t channel) {
+int64_t CallServer::close(int32_t channel) {
   auto ch = chans_.take(channel);
   if (!ch) return XABI_E_BAD_CHANNEL;
   budget_.give(kChannelCost);
@@ -129,25 +129,25 @@ int64_t PicoHost::close(int32_t channel) {
   return 0;  // the channel's destructor closes its socket; the kernel flushes what it can
 }
 
-int64_t PicoHost::console() {
+int64_t CallServer::console() {
   if (!cfg_.console) return XABI_E_UNSUPPORTED;
   if (chans_.full()) return XABI_E_LIMIT;
   if (!can_open(0)) return XABI_E_NO_RESOURCES;
   return install(std::make_unique<ConsoleChannel>(*cfg_.console));
 }
 
-void PicoHost::on_timer() {
+void CallServer::on_timer() {
   if (timer_.consume()) words_.bump_clock();
 }
 
-void PicoHost::on_channel_event() {
+void CallServer::on_channel_event() {
   if (XABI_MUTANT(channels_word_not_bumped)) return;
   words_.bump_channels();
 }
 
-void PicoHost::close_all_channels() {
+void CallServer::close_all_channels() {
   for (int32_t i = 0; i < static_cast<int32_t>(ChannelTable::kSize); ++i)
     if (chans_.get(i)) close(i);
 }
 
-}  // namespace xabi::host
+}  // namespace xabi::calls
