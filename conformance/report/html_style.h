@@ -38,6 +38,7 @@ td small{color:#555}
 nav.toc{background:#f6f6f8;border:1px solid #ddd;padding:.4em 1em;margin:1em 0;display:inline-block}
 nav.toc ol{margin:.3em 0 0;padding-left:1.4em}
 td code{word-break:break-all}
+td.text{overflow-wrap:anywhere}  /* free text may hold a long token (a call with its arguments) */
 @media (max-width:900px){body{font-size:90%}th,td{padding:.2em .35em}}
 )";
 

@@ -354,9 +354,9 @@ void html_mutation(std::string& h, const Report& r) {
        "<th>killed by</th><th>note</th></tr>\n";
   for (const auto& mu : m.mutants()) {
     h += std::string(mu.killed() ? "<tr>" : "<tr class=\"survivor\">") + "<td><code>" +
-         html(mu.name()) + "</code></td><td>" + html(mu.group()) + "</td><td>" + html(mu.fault()) +
+         html(mu.name()) + "</code></td><td>" + html(mu.group()) + "</td><td class=\"text\">" + html(mu.fault()) +
          "</td><td>" + (mu.killed() ? "yes" : "SURVIVED") + "</td><td><code>" + html(mu.killed_by()) +
-         "</code></td><td>" + html(mu.note()) + "</td></tr>\n";
+         "</code></td><td class=\"text\">" + html(mu.note()) + "</td></tr>\n";
   }
   h += "</table>\n";
 }
@@ -468,7 +468,7 @@ void html_cases(std::string& h, const Report& r, const std::vector<Row>& rows) {
           outcome = "<a href=\"#" + card_anchor(host, *c) + "\">" + outcome + "</a>";
         h += "<tr id=\"" + case_anchor(host, *c) + "\"><td><code>" + html(c->id()) + "</code></td><td class=\"" +
              outcome_class(c->outcome()) + "\">" + outcome + "</td><td class=\"n\">" +
-             (c->outcome() == SKIP ? std::string("&#8212;") : ms_text(c->duration_ms())) + "</td><td>" + note +
+             (c->outcome() == SKIP ? std::string("&#8212;") : ms_text(c->duration_ms())) + "</td><td class=\"text\">" + note +
              "</td></tr>\n";
       }
     }
@@ -518,7 +518,7 @@ void html_failure(std::string& h, const Report& r, const HostRun& host, const Ca
       ++n;
       h += std::string(n == f.trace_size() ? "<tr class=\"last\">" : "<tr>") + "<td class=\"n\">" +
            std::to_string(n) + "</td><td class=\"n\">" + std::to_string(step.thread()) + "</td><td><code>" +
-           html(step.action()) + "</code></td><td><code>" + html(step.result()) + "</code></td><td>" +
+           html(step.action()) + "</code></td><td><code>" + html(step.result()) + "</code></td><td class=\"text\">" +
            html(step.verdict()) + "</td></tr>\n";
     }
     h += "</table>\n";
@@ -564,7 +564,7 @@ std::string to_html(const Report& r) {
     for (const auto& c : host.cases())
       for (const auto& m : c.measurements())
         measured += "<tr><td>" + html(host.name()) + "</td><td><code>" + html(c.id()) + "</code></td><td>" +
-                    html(std::string(outcome_name(c.outcome()))) + "</td><td>" + html(m) + "</td></tr>\n";
+                    html(std::string(outcome_name(c.outcome()))) + "</td><td class=\"text\">" + html(m) + "</td></tr>\n";
   if (!measured.empty())
     h += "<h2 id=\"measurements\">Measurements</h2>\n<table><tr><th>host</th><th>case</th><th>outcome</th><th>figure</th></tr>\n" +
          measured + "</table>\n";

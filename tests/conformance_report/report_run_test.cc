@@ -3,7 +3,9 @@
 // and link the host's stdout and stderr, files that exist next to the report,
 // also after `merge` writes the report into another folder. A run on the
 // reference host shows thread_exit covered by the cases that call it. The
+// page fits a window 800 px wide in a real browser (headless Chromium). The
 // runs are made once for every check here.
+#include "browser_layout.h"
 #include "html_attrs.h"
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -183,6 +185,53 @@ TEST(ReportRun, ThreadExitIsCoveredWhereCasesCallIt) {
   const std::string h = read(fs::path(kThreads) / "report.html");
   EXPECT_EQ(h.find("<li><code>thread_exit."), std::string::npos);
   check_links(kThreads);
+}
+
+
+// The failing run's report, and the same report made harder than any run of
+// ours: seven hosts side by side, a case id of 130 characters, and a mutation
+// table whose notes hold a call with its arguments as one 150-character token.
+Report harder(Report r) {
+  const HostRun base = r.hosts(0);
+  for (int i = 1; i < 7; ++i) {
+    HostRun* h = r.add_hosts();
+    *h = base;
+    h->set_name("third-party-host-" + std::to_string(i));
+  }
+  CaseResult* c = r.mutable_hosts(0)->add_cases();
+  *c = base.cases(0);
+  c->set_id("memory/" + std::string(123, 'x'));
+  MutationRun* m = r.mutable_mutation();
+  m->set_host("xabi-host-mutant");
+  for (int i = 0; i < 3; ++i) {
+    Mutant* mu = m->add_mutants();
+    mu->set_name("alloc_returns_" + std::to_string(i));
+    mu->set_group("memory");
+    mu->set_fault("alloc returns an address that is not page-aligned");
+    mu->set_killed(i != 0);
+    mu->set_killed_by(c->id());
+    mu->set_note("the spec does not allow this result: poll(fds=struct:pollfd{channel=$c,events=POLL_OUT},n=1,timeout=" +
+                 std::string(90, '9') + ")->0x1d0201000000");
+  }
+  m->set_total(3);
+  m->set_killed(2);
+  return r;
+}
+
+TEST(ReportRun, FitsAWindow800PixelsWide) {
+  if (chromium_binary().empty()) GTEST_SKIP() << "no chromium on PATH (scripts/install-deps.sh installs it)";
+  ASSERT_EQ(Runs::fail_status, 1);
+  const fs::path scratch = fs::path(kWork) / "layout";
+  // The probe itself: a page that is too wide is seen as too wide.
+  const auto control = lay_out("<p>" + std::string(400, 'w') + "</p>", 800, scratch);
+  ASSERT_TRUE(control.has_value()) << "chromium did not lay out the page";
+  EXPECT_GT(control->content, control->viewport);
+  for (const std::string& page : {read(fs::path(kFail) / "report.html"), to_html(harder(load(kFail)))}) {
+    const auto w = lay_out(page, 800, scratch);
+    ASSERT_TRUE(w.has_value()) << "chromium did not lay out the page";
+    EXPECT_GT(w->viewport, 700);
+    EXPECT_LE(w->content, w->viewport) << "wider than the window: " << w->wide;
+  }
 }
 
 }  // namespace
