@@ -152,7 +152,7 @@ int run_main(int argc, char** argv, const HostCli& cli) {
   if (run->count("--listen") > 0)
     if (auto e = xabi::app::check_listen(listen); !e.empty()) return usage_error("--listen \"" + listen + "\": " + e);
   const std::string bootstrap_file = bootstrap_path(cli, bootstrap);
-  xabi::calls::UniqueFd report_fd;
+  xabi::UniqueFd report_fd;
   if (run->count("--report") > 0) {
     if (same_file(report, image) || same_file(report, bootstrap_file))
       return usage_error("--report " + report + ": that is the image or the bootstrap; it would be overwritten");
@@ -194,7 +194,7 @@ int run_main(int argc, char** argv, const HostCli& cli) {
   serve_opts.timeout = std::chrono::milliseconds(timeout_ms);
   serve_opts.host = cli.host;
   if (!listen.empty()) {
-    xabi::calls::UniqueFd lfd;
+    xabi::UniqueFd lfd;
     if (int e = xabi::calls::open_listen_endpoint(listen, lfd); e < 0) {
       std::cerr << cli.name << ": cannot listen on " << listen << ": " << std::strerror(-e) << "\n";
       out["error"] = "cannot listen on " + listen + ": " + std::strerror(-e);

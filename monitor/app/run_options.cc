@@ -173,15 +173,15 @@ std::string check_listen(std::string_view spec) {
   return in_parens("unknown kind of endpoint", kForm);
 }
 
-std::string open_report(const std::string& path, calls::UniqueFd& fd) {
+std::string open_report(const std::string& path, UniqueFd& fd) {
   if (path.empty()) return "the path is empty";
-  calls::UniqueFd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  UniqueFd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!f.valid()) return std::string("cannot create it: ") + std::strerror(errno);
   fd = std::move(f);
   return {};
 }
 
-std::string write_report(calls::UniqueFd& fd, std::string_view text) {
+std::string write_report(UniqueFd& fd, std::string_view text) {
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);

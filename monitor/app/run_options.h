@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "unique_fd.h"
+#include "xabi/unique_fd.h"
 
 namespace xabi::app {
 
@@ -47,9 +47,9 @@ std::string check_listen(std::string_view spec);
 
 // Opens (creates or truncates) the --report file now, so an unusable path is
 // found before the guest runs; write_report() writes it at the end.
-std::string open_report(const std::string& path, calls::UniqueFd& fd);
+std::string open_report(const std::string& path, UniqueFd& fd);
 // Writes text and closes fd: "" or why the write failed (strerror).
-std::string write_report(calls::UniqueFd& fd, std::string_view text);
+std::string write_report(UniqueFd& fd, std::string_view text);
 
 // The bootstrap must be an executable regular file; "" or why not.
 std::string check_bootstrap(const std::string& path);

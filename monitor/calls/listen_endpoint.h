@@ -10,7 +10,7 @@
 
 #include <string_view>
 
-#include "unique_fd.h"
+#include "xabi/unique_fd.h"
 
 namespace xabi::calls {
 

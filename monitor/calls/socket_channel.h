@@ -6,7 +6,7 @@
 #pragma once
 
 #include "channel.h"
-#include "unique_fd.h"
+#include "xabi/unique_fd.h"
 
 namespace xabi::calls {
 

@@ -17,11 +17,10 @@
 #include "filter_builder.h"
 #include "host_link.h"
 #include "result.h"
-#include "../calls/unique_fd.h"
+#include "xabi/unique_fd.h"
 
 namespace xabi::launch {
 
-using calls::UniqueFd;  // the monitor's one owned-fd type (monitor/calls/unique_fd.h)
 
 class CallArea {
  public:

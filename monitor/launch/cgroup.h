@@ -30,11 +30,10 @@
 #include <vector>
 
 #include "result.h"
-#include "../calls/unique_fd.h"
+#include "xabi/unique_fd.h"
 
 namespace xabi::launch {
 
-using calls::UniqueFd;
 
 enum class Controller { kPids, kMemory, kCpu };
 inline constexpr Controller kControllers[] = {Controller::kPids, Controller::kMemory, Controller::kCpu};

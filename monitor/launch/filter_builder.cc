@@ -12,7 +12,7 @@
 
 #include "host_link.h"
 #include "mutant.h"
-#include "../calls/unique_fd.h"
+#include "xabi/unique_fd.h"
 #include "xabi/linux_syscalls.h"
 #include "xabi/syscalls.hpp"
 
@@ -89,7 +89,7 @@ Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/, std::span<co
 
 // libseccomp 2.5 exports only to a file descriptor: go through a memfd.
 Result<std::string> export_with(scmp_filter_ctx ctx, int (*exporter)(const scmp_filter_ctx, int)) {
-  calls::UniqueFd fd(memfd_create("xabi-filter", MFD_CLOEXEC));
+  UniqueFd fd(memfd_create("xabi-filter", MFD_CLOEXEC));
   if (!fd) return system_error(ErrorCode::kSystem, "memfd_create");
   if (int rc = exporter(ctx, fd.get()); rc < 0) return lib_error("seccomp export", rc);
   const off_t size = lseek(fd.get(), 0, SEEK_END);

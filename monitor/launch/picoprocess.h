@@ -22,11 +22,10 @@
 #include "exit_status.h"
 #include "launch_params.h"
 #include "result.h"
-#include "../calls/unique_fd.h"
+#include "xabi/unique_fd.h"
 
 namespace xabi::launch {
 
-using calls::UniqueFd;  // the monitor's one owned-fd type (monitor/calls/unique_fd.h)
 
 class Picoprocess {
  public:

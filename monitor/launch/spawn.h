@@ -49,11 +49,10 @@
 #include <vector>
 
 #include "result.h"
-#include "../calls/unique_fd.h"
+#include "xabi/unique_fd.h"
 
 namespace xabi::launch {
 
-using calls::UniqueFd;  // the monitor's one owned-fd type (monitor/calls/unique_fd.h)
 
 // The first uid/gid of picoprocesses (2,000,000,000 + pid: readable in /proc
 // and far from system, user and container-subordinate ranges).

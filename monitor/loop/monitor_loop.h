@@ -33,7 +33,7 @@
 #include "http_fetcher.h"
 #include "served_picoprocess.h"
 #include "slot_server.h"
-#include "../calls/unique_fd.h"
+#include "xabi/unique_fd.h"
 
 namespace xabi::calls {
 class Handler;
@@ -114,8 +114,8 @@ class MonitorLoop {
   void http_done(uint64_t owner);
 
   Options opt_;
-  calls::UniqueFd epoll_;
-  calls::UniqueFd wake_;        // eventfd: stop() and HTTP completions
+  UniqueFd epoll_;
+  UniqueFd wake_;        // eventfd: stop() and HTTP completions
   bool stop_ = false;
   std::mutex done_mu_;         // guards done_ (worker threads push)
   std::vector<uint64_t> done_;

@@ -18,7 +18,7 @@
 
 #include "host_link.h"
 #include "served_picoprocess.h"
-#include "unique_fd.h"
+#include "xabi/unique_fd.h"
 
 namespace xabi::test {
 
@@ -49,7 +49,7 @@ class GuestMemory {
   uint64_t region_base() const { return reinterpret_cast<uint64_t>(guest_arena_) - XABI_LINK_ARENA_OFFSET; }
 
  private:
-  calls::UniqueFd calls_, arena_fd_, doorbell_;
+  UniqueFd calls_, arena_fd_, doorbell_;
   void* guest_area_ = nullptr;
   void* guest_arena_ = nullptr;
   uint64_t arena_size_ = 0;

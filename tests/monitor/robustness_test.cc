@@ -168,13 +168,13 @@ TEST(Robustness, AFloodingChildDoesNotStarveAnother) {
 }
 
 TEST(Robustness, DeathMidCallReleasesEverythingAndOthersGoOn) {
-  calls::UniqueFd lfd;
+  UniqueFd lfd;
   ASSERT_EQ(calls::open_listen_endpoint("tcp:127.0.0.1:0", lfd), 0);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(static_cast<uint16_t>(calls::bound_tcp_port(lfd.get())));
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::vector<calls::UniqueFd> clients;
+  std::vector<UniqueFd> clients;
   for (int i = 0; i < 3; ++i) {
     clients.emplace_back(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     ASSERT_EQ(::connect(clients.back().get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);

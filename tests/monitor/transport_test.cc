@@ -67,10 +67,10 @@ TEST(Transport, EveryHostCallThroughThePalStubs) {
   while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const std::string origin = "http://127.0.0.1:" + std::to_string(port);
 
-  calls::UniqueFd lfd;
+  UniqueFd lfd;
   ASSERT_EQ(calls::open_listen_endpoint("tcp:127.0.0.1:0", lfd), 0);
   const int lport = calls::bound_tcp_port(lfd.get());
-  calls::UniqueFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(static_cast<uint16_t>(lport));
@@ -80,7 +80,7 @@ TEST(Transport, EveryHostCallThroughThePalStubs) {
 
   int pipefd[2];
   ASSERT_EQ(::pipe2(pipefd, O_CLOEXEC), 0);
-  calls::UniqueFd con_r(pipefd[0]), con_w(pipefd[1]);
+  UniqueFd con_r(pipefd[0]), con_w(pipefd[1]);
 
   auto g = GuestMemory::create(1 << 20);
   ASSERT_TRUE(g);

@@ -1,5 +1,5 @@
-// unique_fd.h: an owned file descriptor, closed once on destruction. The one
-// copy for the whole monitor (host/, launch/, loop/ include it).
+// unique_fd.h: an owned file descriptor, closed once on destruction. A pure
+// utility: every host may use it (hosts share only generated code and common/).
 //
 //   UniqueFd fd(::socket(...));
 //   if (!fd) return -errno;      // or !fd.valid()
@@ -11,7 +11,7 @@
 
 #include <utility>
 
-namespace xabi::calls {
+namespace xabi {
 
 class UniqueFd {
  public:
@@ -39,4 +39,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace xabi::calls
+}  // namespace xabi
