@@ -17,12 +17,12 @@ const char* kGood = R"({"name": "h", "command": ["/bin/h", "run", "--listen", "u
 
 TEST(Adapter, GoodOneExpands) {
   auto a = parse_adapter(kGood, "good.json");
-  ASSERT_TRUE(a) << a.error;
+  ASSERT_TRUE(a) << a.error().detail;
   LaunchVars v{"img", "/tmp/s", 4096, "", {"a", "b"}, ""};
-  EXPECT_EQ(a.adapter->expand(v), (std::vector<std::string>{"/bin/h", "run", "--listen", "unix:/tmp/s", "--memory", "4096", "img", "--", "a", "b"}));
+  EXPECT_EQ(a.value().expand(v), (std::vector<std::string>{"/bin/h", "run", "--listen", "unix:/tmp/s", "--memory", "4096", "img", "--", "a", "b"}));
   v.origin = "http://127.0.0.1:9";
   v.args.clear();
-  EXPECT_EQ(a.adapter->expand(v), (std::vector<std::string>{"/bin/h", "run", "--listen", "unix:/tmp/s", "--origin", "http://127.0.0.1:9",
+  EXPECT_EQ(a.value().expand(v), (std::vector<std::string>{"/bin/h", "run", "--listen", "unix:/tmp/s", "--origin", "http://127.0.0.1:9",
                                                             "--memory", "4096", "img", "--"}));
 }
 
@@ -51,16 +51,19 @@ TEST(Adapter, BadOnesNameTheProblem) {
   };
   for (const auto& c : cases) {
     auto a = parse_adapter(c.json, "x.json");
-    EXPECT_FALSE(a) << c.json;
-    EXPECT_NE(a.error.find(c.message), std::string::npos) << "for " << c.json << "\n got: " << a.error;
-    EXPECT_EQ(a.error.rfind("x.json: ", 0), 0u) << a.error;
+    ASSERT_FALSE(a) << c.json;
+    EXPECT_EQ(a.error().code, ConformError::kAdapter) << c.json;
+    const std::string& error = a.error().detail;
+    EXPECT_NE(error.find(c.message), std::string::npos) << "for " << c.json << "\n got: " << error;
+    EXPECT_EQ(error.rfind("x.json: ", 0), 0u) << error;
   }
 }
 
 TEST(Adapter, MissingFile) {
   auto a = load_adapter("/nonexistent/adapter.json");
-  EXPECT_FALSE(a);
-  EXPECT_NE(a.error.find("cannot read"), std::string::npos);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ConformError::kAdapter);
+  EXPECT_NE(a.error().detail.find("cannot read"), std::string::npos);
 }
 
 struct BadCase {

@@ -102,19 +102,20 @@ std::vector<std::string> listed(const std::string& args) {
 // --- the partition ------------------------------------------------------------------
 
 TEST(Shard, ParsesKOfN) {
-  std::string error;
-  auto s = parse_shard("2/3", &error);
-  ASSERT_TRUE(s) << error;
-  EXPECT_EQ(s->index, 2u);
-  EXPECT_EQ(s->count, 3u);
-  ASSERT_TRUE(parse_shard("1/1", &error));
-  ASSERT_TRUE(parse_shard("1024/1024", &error));
+  auto s = parse_shard("2/3");
+  ASSERT_TRUE(s) << s.error().detail;
+  EXPECT_EQ(s.value().index, 2u);
+  EXPECT_EQ(s.value().count, 3u);
+  ASSERT_TRUE(parse_shard("1/1"));
+  ASSERT_TRUE(parse_shard("1024/1024"));
 }
 
 TEST(Shard, RefusesBadValues) {
   for (const char* bad : {"0/3", "4/3", "1/0", "3", "", "/", "a/b", "-1/2", "1/2x", " 1/2", "1/1025", "1/99999999999"}) {
-    std::string error;
-    EXPECT_FALSE(parse_shard(bad, &error)) << bad;
+    auto s = parse_shard(bad);
+    ASSERT_FALSE(s) << bad;
+    EXPECT_EQ(s.error().code, xabi::conform::ConformError::kUsage) << bad;
+    const std::string& error = s.error().detail;
     EXPECT_NE(error.find("--shard"), std::string::npos) << bad << ": " << error;
   }
   const Ran r = run("--shard 4/3 --list");
