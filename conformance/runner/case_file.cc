@@ -26,11 +26,13 @@
 // line, not a confusing failure at run time.
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 #include "case.h"
 #include "model_inputs.h"
@@ -82,21 +84,25 @@ Result<std::vector<std::string>> tokenize(const std::string& line) {
 
 bool is_string_tok(const std::string& t) { return !t.empty() && t[0] == '"'; }
 
+// A number as C writes it (decimal, 0x hex, 0 octal) after an optional '-'.
 bool parse_number(const std::string& s, int64_t& v) {
-  if (s.empty()) return false;
-  try {
-    size_t pos = 0;
-    bool neg = s[0] == '-';
-    std::string body = neg ? s.substr(1) : s;
-    if (body.empty() || !isdigit(static_cast<unsigned char>(body[0]))) return false;
-    uint64_t u = std::stoull(body, &pos, 0);
-    if (pos != body.size()) return false;
-    // Negated as unsigned: -static_cast<int64_t>(u) overflows for "-9223372036854775808".
-    v = static_cast<int64_t>(neg ? 0 - u : u);
-    return true;
-  } catch (...) {
-    return false;
+  const bool neg = !s.empty() && s[0] == '-';
+  std::string_view body(s);
+  if (neg) body.remove_prefix(1);
+  if (body.empty() || !isdigit(static_cast<unsigned char>(body[0]))) return false;
+  int base = 10;
+  if (body.size() > 1 && body[0] == '0') {
+    const bool hex = body[1] == 'x' || body[1] == 'X';
+    base = hex ? 16 : 8;
+    body.remove_prefix(hex ? 2 : 1);
   }
+  uint64_t u = 0;
+  const char* end = body.data() + body.size();
+  const auto [stop, ec] = std::from_chars(body.data(), end, u, base);
+  if (body.empty() || ec != std::errc() || stop != end) return false;
+  // Negated as unsigned: -static_cast<int64_t>(u) overflows for "-9223372036854775808".
+  v = static_cast<int64_t>(neg ? 0 - u : u);
+  return true;
 }
 
 Result<Expr> parse_expr(const std::string& s) {

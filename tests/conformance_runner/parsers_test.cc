@@ -107,6 +107,29 @@ TEST(CaseFile, BadOnesNameLineAndProblem) {
   }
 }
 
+// Numbers are read as C writes them; anything else, or too large for 64
+// bits, is an error of the step.
+TEST(CaseFile, NumbersAsCWritesThem) {
+  const std::pair<const char*, int64_t> good[] = {{"sleep 16", 16},   {"sleep 0x10", 16}, {"sleep 0X1f", 31},
+                                                  {"sleep 010", 8},   {"sleep 0", 0},     {"sleep 00", 0},
+                                                  {"sleep -3", -3},   {"sleep 0xffffffffffffffff", -1}};
+  for (const auto& [line, value] : good) {
+    auto s = parse_step(line);
+    ASSERT_TRUE(s) << line << ": " << s.error().detail;
+    ASSERT_EQ(s.value().exprs.size(), 1u) << line;
+    const auto& terms = s.value().exprs[0].terms;
+    ASSERT_EQ(terms.size(), 1u) << line;
+    ASSERT_EQ(terms[0].factors.size(), 1u) << line;
+    EXPECT_EQ(terms[0].sign * terms[0].factors[0].value, value) << line;
+  }
+  for (const char* line : {"sleep 08", "sleep 0x", "sleep 0x-1", "sleep 1x", "sleep 18446744073709551616", "sleep +1"}) {
+    auto s = parse_step(line);
+    ASSERT_FALSE(s) << line;
+    EXPECT_EQ(s.error().code, ConformError::kCaseSyntax) << line;
+    EXPECT_NE(s.error().detail.find("is not a number"), std::string::npos) << line << ": " << s.error().detail;
+  }
+}
+
 // The bundled case files and the generated cases all parse, and every call
 // of the spec but exit and thread_exit is driven by at least one case.
 TEST(CaseFile, BundledCasesParseAndCoverEveryCall) {
