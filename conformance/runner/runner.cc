@@ -229,24 +229,23 @@ bool case_selected(const Case& c, const Options& o) {
   return true;
 }
 
-void ReportFiles::wrote(bool ok, const std::string& path, const std::string& err) {
-  if (ok) {
+void ReportFiles::wrote(const Status& write, const std::string& path) {
+  if (write) {
     written.push_back(path);
   } else {
-    std::cerr << "xabi-conform: cannot write the report " << path << ": " << err << "\n";
+    std::cerr << "xabi-conform: cannot write the report " << path << ": " << write.error().detail << "\n";
     unwritten.push_back(path);
   }
 }
 
 int publish_reports(const Report& report, const std::string& out, bool junit, ReportFiles files) {
-  std::string err;
   if (junit)
     for (const auto& run : report.hosts()) {
       const std::string path = out + "/junit-" + run.name() + ".xml";
-      files.wrote(write_junit(run, report, path, &err), path, err);
+      files.wrote(write_junit(run, report, path), path);
     }
-  files.wrote(write_json(report, out + "/report.json", &err), out + "/report.json", err);
-  files.wrote(write_html(report, out + "/report.html", &err), out + "/report.html", err);
+  files.wrote(write_json(report, out + "/report.json"), out + "/report.json");
+  files.wrote(write_html(report, out + "/report.html"), out + "/report.html");
   const auto& written = files.written;
   const auto& unwritten = files.unwritten;
   std::cout << summary_table(report);
@@ -381,9 +380,8 @@ int run_suite(const Options& o) {
   for (const auto& a : adapters) {
     HostRun* run = report.add_hosts();
     ok &= run_host(o, {&a, o.mutant, o.fail_fast, tty, a.name}, part, xf, positions, *run);
-    std::string err;
     const std::string junit = o.out + "/junit-" + a.name + ".xml";
-    files.wrote(write_junit(*run, report, junit, &err), junit, err);
+    files.wrote(write_junit(*run, report, junit), junit);
   }
   if (mutant_adapter) {
     // The mutation check: every mutant must fail at least one case.

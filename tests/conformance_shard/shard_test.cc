@@ -49,17 +49,16 @@ Report load(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
-  Report r;
-  std::string error;
-  EXPECT_TRUE(parse_json(text.str(), &r, &error)) << path << ": " << error;
-  return r;
+  auto r = parse_json(text.str());
+  EXPECT_TRUE(r) << path << ": " << r.error().detail;
+  return r ? r.value() : Report{};
 }
 
 std::string save(const Report& r, const std::string& name) {
   const std::string path = kWork + "/edited/" + name + ".json";
   fs::create_directories(kWork + "/edited");
-  std::string error;
-  EXPECT_TRUE(write_json(r, path, &error)) << error;
+  const Status written = write_json(r, path);
+  EXPECT_TRUE(written) << written.error().detail;
   return path;
 }
 
