@@ -43,14 +43,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int n = in.u8() % 5; n > 0; --n) vars.args.push_back(in.bytes());
   vars.mutant = in.bytes();
 
-  const xabi::conform::AdapterLoad load = xabi::conform::parse_adapter(text, "fuzz.json");
+  const auto load = xabi::conform::parse_adapter(text, "fuzz.json");
   if (!load) {
-    if (load.error.empty()) fail("refused without an error message", text);
-    if (load.error.rfind("fuzz.json: ", 0) != 0) fail("error does not start with the file name: " + load.error, text);
+    const std::string& error = load.error().detail;
+    if (load.error().code != xabi::conform::ConformError::kAdapter) fail("refused with another code than kAdapter", text);
+    if (error.empty()) fail("refused without an error message", text);
+    if (error.rfind("fuzz.json: ", 0) != 0) fail("error does not start with the file name: " + error, text);
     return 0;
   }
-  if (!load.error.empty()) fail("accepted but with an error: " + load.error, text);
-  const xabi::conform::Adapter& a = *load.adapter;
+  const xabi::conform::Adapter& a = load.value();
   if (a.name.empty()) fail("accepted an adapter without a name", text);
   if (a.path != "fuzz.json") fail("the adapter forgot its path", text);
   if (!a.has("listen")) fail("accepted an adapter without the listen capability", text);

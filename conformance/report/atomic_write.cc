@@ -11,13 +11,9 @@
 
 namespace xabi::conform {
 
-bool write_file_atomically(const std::string& path, std::string_view content,
-                           std::string* error) {
+Status write_file_atomically(const std::string& path, std::string_view content) {
   const std::string tmp = path + ".tmp";
-  const auto fail = [&](const std::string& what) {
-    if (error) *error = what + " " + tmp + ": " + std::strerror(errno);
-    return false;
-  };
+  const auto fail = [&](const std::string& what) { return Error{ConformError::kIo, what + " " + tmp + ": " + std::strerror(errno)}; };
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fail("cannot create");
   size_t done = 0;
@@ -43,10 +39,9 @@ bool write_file_atomically(const std::string& path, std::string_view content,
     const int saved = errno;
     ::unlink(tmp.c_str());
     errno = saved;
-    if (error) *error = "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno);
-    return false;
+    return Error{ConformError::kIo, "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno)};
   }
-  return true;
+  return {};
 }
 
 }  // namespace xabi::conform

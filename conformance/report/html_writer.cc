@@ -595,8 +595,8 @@ std::string to_html(const Report& r) {
   return h;
 }
 
-bool write_html(const Report& report, const std::string& path, std::string* error) {
-  return write_file_atomically(path, to_html(report), error);
+Status write_html(const Report& report, const std::string& path) {
+  return write_file_atomically(path, to_html(report));
 }
 
 }  // namespace xabi::conform

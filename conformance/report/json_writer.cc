@@ -17,25 +17,19 @@ std::string to_json(const Report& report) {
   return out;
 }
 
-bool write_json(const Report& report, const std::string& path, std::string* error) {
+Status write_json(const Report& report, const std::string& path) {
   const std::string json = to_json(report);
-  if (json.empty()) {
-    if (error) *error = "cannot convert the report to JSON";
-    return false;
-  }
-  return write_file_atomically(path, json, error);
+  if (json.empty()) return Error{ConformError::kIo, "cannot convert the report to JSON"};
+  return write_file_atomically(path, json);
 }
 
-bool parse_json(const std::string& json, Report* report, std::string* error) {
+Result<Report> parse_json(const std::string& json) {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  report->Clear();
-  const auto status = google::protobuf::util::JsonStringToMessage(json, report, options);
-  if (!status.ok()) {
-    if (error) *error = std::string(status.message());
-    return false;
-  }
-  return true;
+  Report report;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &report, options);
+  if (!status.ok()) return Error{ConformError::kBadReport, std::string(status.message())};
+  return report;
 }
 
 }  // namespace xabi::conform

@@ -135,9 +135,8 @@ std::string to_junit(const HostRun& host, const Report& report) {
   return x;
 }
 
-bool write_junit(const HostRun& host, const Report& report, const std::string& path,
-                 std::string* error) {
-  return write_file_atomically(path, to_junit(host, report), error);
+Status write_junit(const HostRun& host, const Report& report, const std::string& path) {
+  return write_file_atomically(path, to_junit(host, report));
 }
 
 }  // namespace xabi::conform

@@ -21,42 +21,40 @@ std::string host_names(const Report& r) {
   return "[" + s + "]";
 }
 
-// Every way a report can belong to another run than the first one.
-std::string other_run(const Report& first, const Report& r) {
+// Every way a report can belong to another run than the first one (kMerge,
+// the detail says how it differs).
+Status other_run(const Report& first, const Report& r) {
+  const auto other = [](std::string why) { return Error{ConformError::kMerge, std::move(why)}; };
   if (r.abi_version() != first.abi_version())
-    return "ABI version " + std::to_string(r.abi_version()) + ", not " + std::to_string(first.abi_version());
-  if (r.spec() != first.spec()) return "spec " + r.spec() + ", not " + first.spec();
-  if (r.seed() != first.seed()) return "seed " + std::to_string(r.seed()) + ", not " + std::to_string(first.seed());
-  if (r.quick() != first.quick()) return std::string(r.quick() ? "a --quick run" : "a full run") + ", the first is not";
-  if (host_names(r) != host_names(first)) return "hosts " + host_names(r) + ", not " + host_names(first);
+    return other("ABI version " + std::to_string(r.abi_version()) + ", not " + std::to_string(first.abi_version()));
+  if (r.spec() != first.spec()) return other("spec " + r.spec() + ", not " + first.spec());
+  if (r.seed() != first.seed()) return other("seed " + std::to_string(r.seed()) + ", not " + std::to_string(first.seed()));
+  if (r.quick() != first.quick()) return other(std::string(r.quick() ? "a --quick run" : "a full run") + ", the first is not");
+  if (host_names(r) != host_names(first)) return other("hosts " + host_names(r) + ", not " + host_names(first));
   if (r.has_shard() != first.has_shard() || r.shard().count() != first.shard().count())
-    return shard_text(r) + ", the first is " + shard_text(first);
+    return other(shard_text(r) + ", the first is " + shard_text(first));
   if (r.shard().selected() != first.shard().selected())
-    return "a selection of " + std::to_string(r.shard().selected()) + " cases, not " +
-           std::to_string(first.shard().selected());
-  if (r.has_mutation() != first.has_mutation()) return r.has_mutation() ? "a mutation check, the first has none" : "no mutation check, the first has one";
+    return other("a selection of " + std::to_string(r.shard().selected()) + " cases, not " +
+                 std::to_string(first.shard().selected()));
+  if (r.has_mutation() != first.has_mutation()) return other(r.has_mutation() ? "a mutation check, the first has none" : "no mutation check, the first has one");
   if (r.has_mutation() && r.mutation().host() != first.mutation().host())
-    return "mutants of " + r.mutation().host() + ", not " + first.mutation().host();
+    return other("mutants of " + r.mutation().host() + ", not " + first.mutation().host());
   if (r.shard().mutants() != first.shard().mutants())
-    return std::to_string(r.shard().mutants()) + " mutants listed, not " + std::to_string(first.shard().mutants());
+    return other(std::to_string(r.shard().mutants()) + " mutants listed, not " + std::to_string(first.shard().mutants()));
   return {};
 }
 
 }  // namespace
 
-bool merge_reports(const std::vector<ShardReport>& shards, const std::string& command, Report* merged,
-                   std::string* error) {
-  auto refuse = [&](const std::string& why) {
-    if (error) *error = why;
-    return false;
-  };
+Result<Report> merge_reports(const std::vector<ShardReport>& shards, const std::string& command) {
+  auto refuse = [](std::string why) { return Error{ConformError::kMerge, std::move(why)}; };
   if (shards.empty()) return refuse("no report to merge");
   const Report& first = shards[0].report;
   const uint32_t count = first.has_shard() ? first.shard().count() : 1;
   std::map<uint32_t, std::string> seen;  // shard index -> file
   for (const auto& s : shards) {
-    if (const std::string why = other_run(first, s.report); !why.empty())
-      return refuse(s.name + " is from another run than " + shards[0].name + ": " + why);
+    if (const Status same = other_run(first, s.report); !same)
+      return refuse(s.name + " is from another run than " + shards[0].name + ": " + same.error().detail);
     const uint32_t index = s.report.has_shard() ? s.report.shard().index() : 1;
     if (index < 1 || index > count) return refuse(s.name + ": " + shard_text(s.report) + " is not a valid shard");
     if (auto [it, fresh] = seen.emplace(index, s.name); !fresh)
@@ -144,8 +142,7 @@ bool merge_reports(const std::vector<ShardReport>& shards, const std::string& co
     mr->set_killed(killed);
     mr->set_score(mr->total() == 0 ? 0 : static_cast<double>(killed) / static_cast<double>(mr->total()));
   }
-  *merged = std::move(out);
-  return true;
+  return out;
 }
 
 }  // namespace xabi::conform

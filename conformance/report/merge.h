@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "conformance/conform_error.h"
 #include "report.pb.h"
 
 namespace xabi::conform {
@@ -16,12 +17,11 @@ struct ShardReport {
   Report report;
 };
 
-// Refuses (false, `error` names the file and the reason) reports of other spec
+// Refuses (kMerge, the detail names the file and the reason) reports of other spec
 // or ABI versions, seeds, modes or hosts, a case or mutant in two reports, a
 // shard given twice or missing, and unsharded reports mixed with others. An
 // unsharded report counts as shard 1/1. `command` becomes the merged
 // report's command. The merged report has no shard.
-bool merge_reports(const std::vector<ShardReport>& shards, const std::string& command, Report* merged,
-                   std::string* error);
+Result<Report> merge_reports(const std::vector<ShardReport>& shards, const std::string& command);
 
 }  // namespace xabi::conform

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "conformance/conform_error.h"
 #include "report.pb.h"
 
 namespace xabi::conform {
@@ -24,10 +25,12 @@ namespace xabi::conform {
 // fields always printed (so zero counts appear). Strings that are not valid
 // UTF-8 are written with U+FFFD in place of each invalid byte (JSON and proto3
 // strings must be UTF-8), so parse_json(to_json(r)) == utf8_sanitized(r).
+// The writers fail with kIo (the detail: what could not be done to which file).
 std::string to_json(const Report& report);
-bool write_json(const Report& report, const std::string& path, std::string* error);
-// Parses report.json back; unknown fields are an error. `error` may be null.
-bool parse_json(const std::string& json, Report* report, std::string* error);
+Status write_json(const Report& report, const std::string& path);
+// Parses report.json back; unknown fields are an error (kBadReport, the
+// detail protobuf's message).
+Result<Report> parse_json(const std::string& json);
 
 // --- junit.xml ---------------------------------------------------------------
 // One <testsuites> holding one <testsuite name="xabi-conform.<host>">; one
@@ -36,13 +39,12 @@ bool parse_json(const std::string& json, Report* report, std::string* error);
 // note (JUnit has no expected failures), a case without an outcome is an
 // <error>.
 std::string to_junit(const HostRun& host, const Report& report);
-bool write_junit(const HostRun& host, const Report& report, const std::string& path,
-                 std::string* error);
+Status write_junit(const HostRun& host, const Report& report, const std::string& path);
 
 // --- report.html -------------------------------------------------------------
 // One file, inline CSS, no scripts, no external resources.
 std::string to_html(const Report& report);
-bool write_html(const Report& report, const std::string& path, std::string* error);
+Status write_html(const Report& report, const std::string& path);
 
 // --- the end of a run ----------------------------------------------------------
 // host | pass | fail | skip | xfail | xpass | verdict, then
@@ -64,7 +66,6 @@ std::string valid_utf8(std::string_view text);
 // A copy of `report` with valid_utf8 applied to every string field.
 Report utf8_sanitized(const Report& report);
 // Writes `path` + ".tmp", flushes it to disk, then renames it over `path`.
-bool write_file_atomically(const std::string& path, std::string_view content,
-                           std::string* error);
+Status write_file_atomically(const std::string& path, std::string_view content);
 
 }  // namespace xabi::conform

@@ -12,15 +12,17 @@ using nlohmann::json;
 
 const std::set<std::string> kPlaceholders = {"image", "listen", "memory", "origin", "args", "mutant"};
 
-// Checks that every {name} in `s` is a known placeholder.
-std::string check_placeholders(const std::string& s) {
+// Checks that every {name} in `s` is a known placeholder; the error's
+// detail says which is not.
+Status check_placeholders(const std::string& s) {
+  const auto refuse = [](std::string why) { return Error{ConformError::kAdapter, std::move(why)}; };
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '{') continue;
     size_t j = s.find('}', i);
-    if (j == std::string::npos) return "unterminated placeholder in \"" + s + "\"";
+    if (j == std::string::npos) return refuse("unterminated placeholder in \"" + s + "\"");
     std::string name = s.substr(i + 1, j - i - 1);
-    if (!kPlaceholders.count(name)) return "unknown placeholder {" + name + "} in \"" + s + "\"";
-    if (name == "args" && s != "{args}") return "{args} must be a whole element (it expands to several)";
+    if (!kPlaceholders.count(name)) return refuse("unknown placeholder {" + name + "} in \"" + s + "\"");
+    if (name == "args" && s != "{args}") return refuse("{args} must be a whole element (it expands to several)");
     i = j;
   }
   return {};
@@ -90,12 +92,8 @@ std::map<std::string, std::string> Adapter::expand_env(const LaunchVars& v) cons
   return out;
 }
 
-AdapterLoad parse_adapter(const std::string& text, const std::string& path) {
-  AdapterLoad r;
-  auto fail = [&](const std::string& what) {
-    r.error = path + ": " + what;
-    return r;
-  };
+Result<Adapter> parse_adapter(const std::string& text, const std::string& path) {
+  auto fail = [&](const std::string& what) { return Error{ConformError::kAdapter, path + ": " + what}; };
   json j;
   try {
     j = json::parse(text);
@@ -126,7 +124,7 @@ AdapterLoad parse_adapter(const std::string& text, const std::string& path) {
     Adapter::Part p;
     if (e.is_string()) {
       p.text = e;
-      if (auto err = check_placeholders(p.text); !err.empty()) return fail("key \"command\": " + err);
+      if (auto placed = check_placeholders(p.text); !placed) return fail("key \"command\": " + placed.error().detail);
       has_image |= p.text.find("{image}") != std::string::npos;
       has_listen |= p.text.find("{listen}") != std::string::npos;
     } else if (e.is_object()) {
@@ -137,7 +135,7 @@ AdapterLoad parse_adapter(const std::string& text, const std::string& path) {
         return fail("key \"command\": \"if\" must name origin, args, mutant, listen or no_console, not \"" + p.cond + "\"");
       for (const auto& g : e["then"]) {
         if (!g.is_string()) return fail("key \"command\": group elements must be strings");
-        if (auto err = check_placeholders(g); !err.empty()) return fail("key \"command\": " + err);
+        if (auto placed = check_placeholders(g); !placed) return fail("key \"command\": " + placed.error().detail);
         has_listen |= g.get<std::string>().find("{listen}") != std::string::npos;
         p.group.push_back(g);
       }
@@ -152,7 +150,7 @@ AdapterLoad parse_adapter(const std::string& text, const std::string& path) {
     if (!j["env"].is_object()) return fail("key \"env\": must be an object of strings");
     for (auto it = j["env"].begin(); it != j["env"].end(); ++it) {
       if (!it.value().is_string()) return fail("key \"env\": value of " + it.key() + " must be a string");
-      if (auto err = check_placeholders(it.value()); !err.empty()) return fail("key \"env\": " + err);
+      if (auto placed = check_placeholders(it.value()); !placed) return fail("key \"env\": " + placed.error().detail);
       a.env[it.key()] = it.value();
     }
   }
@@ -206,17 +204,12 @@ AdapterLoad parse_adapter(const std::string& text, const std::string& path) {
       a.mutants_list.push_back(m);
     }
   }
-  r.adapter = std::move(a);
-  return r;
+  return a;
 }
 
-AdapterLoad load_adapter(const std::string& path) {
+Result<Adapter> load_adapter(const std::string& path) {
   std::ifstream in(path);
-  if (!in) {
-    AdapterLoad r;
-    r.error = path + ": cannot read the adapter file";
-    return r;
-  }
+  if (!in) return Error{ConformError::kAdapter, path + ": cannot read the adapter file"};
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_adapter(ss.str(), path);

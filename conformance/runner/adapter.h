@@ -3,8 +3,8 @@
 // reports the end of a picoprocess. docs/host-contract.md is the reference.
 //
 //   auto a = xabi::conform::load_adapter("xabi-host.json");
-//   if (!a) die(a.error);                       // names the file, key and problem
-//   auto argv = a.adapter.expand({.image = ..., .listen = ..., .memory = ...});
+//   if (!a) die(a.error().detail);              // names the file, key and problem
+//   auto argv = a.value().expand({.image = ..., .listen = ..., .memory = ...});
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include "conformance/conform_error.h"
 
 namespace xabi::conform {
 
@@ -53,19 +55,15 @@ struct Adapter {
   std::map<std::string, std::string> expand_env(const LaunchVars& v) const;
 };
 
-struct AdapterLoad {
-  std::optional<Adapter> adapter;
-  std::string error;  // "adapters/x.json: key \"command\": must be a non-empty array"
-  explicit operator bool() const { return adapter.has_value(); }
-};
-
 // Capabilities the suite knows: the spec's own (listen, origin, console) plus
 // isolation (denied system calls end the picoprocess with violation_exit_status)
 // and proc_inspect (the picoprocess is a Linux process below the host whose
 // open fds the suite may list; it must hold exactly picoprocess_fds).
 const std::set<std::string>& known_capabilities();
 
-AdapterLoad load_adapter(const std::string& path);
-AdapterLoad parse_adapter(const std::string& json_text, const std::string& path);
+// The adapter, or kAdapter with a detail that names the file, the key and the
+// problem: "adapters/x.json: key \"command\": must be a non-empty array".
+Result<Adapter> load_adapter(const std::string& path);
+Result<Adapter> parse_adapter(const std::string& json_text, const std::string& path);
 
 }  // namespace xabi::conform

@@ -11,30 +11,35 @@
 #include "agent_protocol.h"
 
 namespace xabi::conform {
+namespace {
+
+Error unreachable(std::string why) { return {ConformError::kAgent, std::move(why)}; }
+
+}  // namespace
 
 AgentClient::~AgentClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::string AgentClient::connect(const std::string& path, Clock::time_point deadline, const std::function<bool()>& alive) {
+Status AgentClient::connect(const std::string& path, Clock::time_point deadline, const std::function<bool()>& alive) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return "listen path too long: " + path;
+  if (path.size() >= sizeof addr.sun_path) return unreachable("listen path too long: " + path);
   memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   std::string last = "nothing listened";
   while (Clock::now() < deadline) {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return std::string("socket: ") + strerror(errno);
+    if (fd < 0) return unreachable(std::string("socket: ") + strerror(errno));
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
       fd_ = fd;
       return {};
     }
     last = strerror(errno);
     ::close(fd);
-    if (!alive()) return "the host ended before it listened on " + path;
+    if (!alive()) return unreachable("the host ended before it listened on " + path);
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  return "the host did not listen on " + path + " in time (" + last + ")";
+  return unreachable("the host did not listen on " + path + " in time (" + last + ")");
 }
 
 bool AgentClient::pump(Clock::time_point deadline) {
@@ -72,19 +77,20 @@ bool AgentClient::pump(Clock::time_point deadline) {
   return true;
 }
 
-std::string AgentClient::read_hello(Clock::time_point deadline, Hello& out) {
+Result<Hello> AgentClient::read_hello(Clock::time_point deadline) {
   auto r = wait(0, deadline);
-  if (!r) return closed_ ? "the connection closed before the agent said hello" : "no hello from the agent in time";
-  if (r->op != AGENT_OP_HELLO) return "the agent's first frame is not HELLO";
+  if (!r) return unreachable(closed_ ? "the connection closed before the agent said hello" : "no hello from the agent in time");
+  if (r->op != AGENT_OP_HELLO) return unreachable("the agent's first frame is not HELLO");
   Reader rd(r->payload);
+  Hello out;
   uint32_t magic = rd.u32();
   out.abi_version = rd.u32();
   out.control = rd.i64();
   out.alarms = rd.u64();
   out.scratch = rd.u64();
   out.worker_entry = rd.u64();
-  if (rd.bad || magic != AGENT_MAGIC) return "malformed HELLO from the agent";
-  return {};
+  if (rd.bad || magic != AGENT_MAGIC) return unreachable("malformed HELLO from the agent");
+  return out;
 }
 
 uint32_t AgentClient::send(uint8_t op, uint8_t worker, const std::string& payload) {

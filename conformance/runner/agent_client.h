@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "conformance/conform_error.h"
+
 namespace xabi::conform {
 
 using Clock = std::chrono::steady_clock;
@@ -81,9 +83,10 @@ class AgentClient {
   ~AgentClient();
   // Connects to the unix socket at `path`, retrying until `deadline` (the
   // host may not listen yet); `alive` is asked between attempts and stops
-  // the wait early when the host has ended.
-  std::string connect(const std::string& path, Clock::time_point deadline, const std::function<bool()>& alive);
-  std::string read_hello(Clock::time_point deadline, Hello& out);
+  // the wait early when the host has ended. Both fail with kAgent, the
+  // detail saying what happened ("the host ended before it listened on ...").
+  Status connect(const std::string& path, Clock::time_point deadline, const std::function<bool()>& alive);
+  Result<Hello> read_hello(Clock::time_point deadline);
 
   // Sends a command; returns its seq.
   uint32_t send(uint8_t op, uint8_t worker, const std::string& payload);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "conformance/conform_error.h"
 #include "reference/value.h"
 
 namespace xabi::conform {
@@ -174,7 +175,8 @@ bool parse_case_file(const std::string& path, std::vector<Case>& out, std::vecto
                      CaseKind kind = CaseKind::kHost);
 bool parse_case_text(const std::string& text, const std::string& path, std::vector<Case>& out,
                      std::vector<std::string>& errors, CaseKind kind = CaseKind::kHost);
-// One host step line (as in a case file), e.g. for generated cases.
-bool parse_step(const std::string& line, Step& out, std::string& error);
+// One host step line (as in a case file), e.g. for generated cases; else
+// kCaseSyntax, the detail the message a case file's error would carry.
+Result<Step> parse_step(const std::string& line);
 
 }  // namespace xabi::conform

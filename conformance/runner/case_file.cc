@@ -26,11 +26,13 @@
 // line, not a confusing failure at run time.
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 #include "case.h"
 #include "model_inputs.h"
@@ -41,7 +43,11 @@ namespace {
 
 const std::set<std::string> kPredefined = {"alarms", "control", "scratch", "worker_entry"};
 
-bool tokenize(const std::string& line, std::vector<std::string>& out, std::string& err) {
+Error syntax(std::string why) { return {ConformError::kCaseSyntax, std::move(why)}; }
+
+// A line's tokens: words, "strings" and {braces} kept whole, up to a #.
+Result<std::vector<std::string>> tokenize(const std::string& line) {
+  std::vector<std::string> out;
   size_t i = 0;
   while (i < line.size()) {
     while (i < line.size() && isspace(static_cast<unsigned char>(line[i]))) ++i;
@@ -69,47 +75,42 @@ bool tokenize(const std::string& line, std::vector<std::string>& out, std::strin
       tok += c;
       ++i;
     }
-    if (in_str) {
-      err = "unterminated string";
-      return false;
-    }
-    if (depth != 0) {
-      err = "unbalanced braces";
-      return false;
-    }
+    if (in_str) return syntax("unterminated string");
+    if (depth != 0) return syntax("unbalanced braces");
     out.push_back(tok);
   }
-  return true;
+  return out;
 }
 
 bool is_string_tok(const std::string& t) { return !t.empty() && t[0] == '"'; }
 
+// A number as C writes it (decimal, 0x hex, 0 octal) after an optional '-'.
 bool parse_number(const std::string& s, int64_t& v) {
-  if (s.empty()) return false;
-  try {
-    size_t pos = 0;
-    bool neg = s[0] == '-';
-    std::string body = neg ? s.substr(1) : s;
-    if (body.empty() || !isdigit(static_cast<unsigned char>(body[0]))) return false;
-    uint64_t u = std::stoull(body, &pos, 0);
-    if (pos != body.size()) return false;
-    // Negated as unsigned: -static_cast<int64_t>(u) overflows for "-9223372036854775808".
-    v = static_cast<int64_t>(neg ? 0 - u : u);
-    return true;
-  } catch (...) {
-    return false;
+  const bool neg = !s.empty() && s[0] == '-';
+  std::string_view body(s);
+  if (neg) body.remove_prefix(1);
+  if (body.empty() || !isdigit(static_cast<unsigned char>(body[0]))) return false;
+  int base = 10;
+  if (body.size() > 1 && body[0] == '0') {
+    const bool hex = body[1] == 'x' || body[1] == 'X';
+    base = hex ? 16 : 8;
+    body.remove_prefix(hex ? 2 : 1);
   }
+  uint64_t u = 0;
+  const char* end = body.data() + body.size();
+  const auto [stop, ec] = std::from_chars(body.data(), end, u, base);
+  if (body.empty() || ec != std::errc() || stop != end) return false;
+  // Negated as unsigned: -static_cast<int64_t>(u) overflows for "-9223372036854775808".
+  v = static_cast<int64_t>(neg ? 0 - u : u);
+  return true;
 }
 
-bool parse_expr(const std::string& s, Expr& e, std::string& err) {
-  e = Expr{};
+Result<Expr> parse_expr(const std::string& s) {
+  Expr e;
   e.text = s;
   size_t i = 0;
   int sign = 1;
-  if (s.empty()) {
-    err = "empty expression";
-    return false;
-  }
+  if (s.empty()) return syntax("empty expression");
   while (i <= s.size()) {
     size_t j = i;
     // A term ends at + or - that is not the first character of the term.
@@ -125,10 +126,7 @@ bool parse_expr(const std::string& s, Expr& e, std::string& err) {
       if (!f.empty() && f[0] == '$') {
         fac.is_var = true;
         fac.var = f.substr(1);
-        if (fac.var.empty()) {
-          err = "empty variable name in " + s;
-          return false;
-        }
+        if (fac.var.empty()) return syntax("empty variable name in " + s);
       } else if (parse_number(f, v)) {
         fac.value = v;
       } else if (auto c = meta::find_constant(f)) {
@@ -136,21 +134,17 @@ bool parse_expr(const std::string& s, Expr& e, std::string& err) {
       } else if (auto e2 = meta::find_error(f)) {
         fac.value = *e2;
       } else {
-        err = "\"" + f + "\" is not a number, a $variable, or a constant or error of the spec";
-        return false;
+        return syntax("\"" + f + "\" is not a number, a $variable, or a constant or error of the spec");
       }
       t.factors.push_back(fac);
     }
-    if (t.factors.empty()) {
-      err = "bad expression " + s;
-      return false;
-    }
+    if (t.factors.empty()) return syntax("bad expression " + s);
     e.terms.push_back(t);
     if (j >= s.size()) break;
     sign = s[j] == '+' ? 1 : -1;
     i = j + 1;
   }
-  return true;
+  return e;
 }
 
 bool is_constant(const Expr& e) {
@@ -165,14 +159,11 @@ constexpr uint64_t kMaxString = 1 << 20;
 
 // string := piece ('+' piece)* ; piece := '"' chars '"' ['*' COUNT], COUNT a
 // number or a spec constant. Escapes: \n \r \t \0 \xHH, and \c for c.
-bool parse_string(const std::string& tok, std::string& out, std::string& err) {
-  out.clear();
+Result<std::string> parse_string(const std::string& tok) {
+  std::string out;
   size_t i = 0;
   for (;;) {
-    if (i >= tok.size() || tok[i] != '"') {
-      err = "expected a \"string\" in " + tok;
-      return false;
-    }
+    if (i >= tok.size() || tok[i] != '"') return syntax("expected a \"string\" in " + tok);
     std::string piece;
     for (++i; i < tok.size() && tok[i] != '"'; ++i) {
       if (tok[i] != '\\' || i + 1 >= tok.size()) {
@@ -190,106 +181,75 @@ bool parse_string(const std::string& tok, std::string& out, std::string& err) {
         i += 2;
       } else piece += n;
     }
-    if (i >= tok.size()) {
-      err = "unterminated string";
-      return false;
-    }
+    if (i >= tok.size()) return syntax("unterminated string");
     ++i;
     uint64_t times = 1;
     size_t next = i;
     if (i < tok.size() && tok[i] == '*') {
       next = tok.find('+', i);
       Expr count;
-      if (!parse_expr(tok.substr(i + 1, next == std::string::npos ? std::string::npos : next - i - 1), count, err))
-        return false;
+      XABI_TRY(store(parse_expr(tok.substr(i + 1, next == std::string::npos ? std::string::npos : next - i - 1)), count));
       // One factor, so the count cannot overflow while it is computed.
       const bool single = count.terms.size() == 1 && count.terms[0].factors.size() == 1;
-      if (!single || !is_constant(count) || count.terms[0].sign * count.terms[0].factors[0].value < 0) {
-        err = "a string's repeat count is a number or constant >= 0, not " + count.text;
-        return false;
-      }
+      if (!single || !is_constant(count) || count.terms[0].sign * count.terms[0].factors[0].value < 0)
+        return syntax("a string's repeat count is a number or constant >= 0, not " + count.text);
       times = static_cast<uint64_t>(count.terms[0].factors[0].value);
     }
     if (!piece.empty()) {  // ""*N adds nothing, however large N
-      if (times > (kMaxString - out.size()) / piece.size()) {
-        err = "a string of more than " + std::to_string(kMaxString) + " bytes";
-        return false;
-      }
+      if (times > (kMaxString - out.size()) / piece.size()) return syntax("a string of more than " + std::to_string(kMaxString) + " bytes");
       for (uint64_t k = 0; k < times; ++k) out += piece;
     }
-    if (next >= tok.size()) return true;
-    if (tok[next] != '+') {
-      err = "unexpected \"" + tok.substr(next) + "\" after a string (join strings with +)";
-      return false;
-    }
+    if (next >= tok.size()) return out;
+    if (tok[next] != '+') return syntax("unexpected \"" + tok.substr(next) + "\" after a string (join strings with +)");
     i = next + 1;
   }
 }
 
-bool check_vars(const Expr& e, const std::set<std::string>& vars, std::string& err) {
+Status check_vars(const Expr& e, const std::set<std::string>& vars) {
   for (const auto& t : e.terms)
     for (const auto& f : t.factors)
-      if (f.is_var && !vars.count(f.var)) {
-        err = "$" + f.var + " is used before a step binds it";
-        return false;
-      }
-  return true;
+      if (f.is_var && !vars.count(f.var)) return syntax("$" + f.var + " is used before a step binds it");
+  return {};
 }
 
-bool parse_operand(const std::string& tok, const meta::ParamInfo& p, Operand& o, std::string& err) {
+Result<Operand> parse_operand(const std::string& tok, const meta::ParamInfo& p) {
+  Operand o;
   o.source = tok;
   const bool buffer = p.type == meta::Type::kPtr && p.dir != meta::Dir::kNone && p.len_param >= 0;
   const bool array = p.type == meta::Type::kPtr && p.count_param >= 0;
   if (is_string_tok(tok)) {
-    if (p.type != meta::Type::kCstr && !(buffer && p.dir != meta::Dir::kOut)) {
-      err = "parameter " + std::string(p.name) + " takes no string";
-      return false;
-    }
+    if (p.type != meta::Type::kCstr && !(buffer && p.dir != meta::Dir::kOut))
+      return syntax("parameter " + std::string(p.name) + " takes no string");
     o.kind = Operand::Kind::kString;
-    return parse_string(tok, o.text, err);
+    XABI_TRY(store(parse_string(tok), o.text));
+    return o;
   }
   if (tok.rfind("zero:", 0) == 0 || tok.rfind("fill:", 0) == 0) {
-    if (!buffer && !array) {
-      err = "parameter " + std::string(p.name) + " is not a buffer";
-      return false;
-    }
+    if (!buffer && !array) return syntax("parameter " + std::string(p.name) + " is not a buffer");
     bool fill = tok[0] == 'f';
     std::string rest = tok.substr(5);
     std::string len = rest, byte;
     if (fill) {
       size_t c = rest.rfind(':');
-      if (c == std::string::npos) {
-        err = "fill:LEN:BYTE";
-        return false;
-      }
+      if (c == std::string::npos) return syntax("fill:LEN:BYTE");
       len = rest.substr(0, c);
       byte = rest.substr(c + 1);
       int64_t b;
-      if (!parse_number(byte, b) || b < 0 || b > 255) {
-        err = "fill byte must be 0..255";
-        return false;
-      }
+      if (!parse_number(byte, b) || b < 0 || b > 255) return syntax("fill byte must be 0..255");
       o.byte = static_cast<uint8_t>(b);
     }
     o.kind = fill ? Operand::Kind::kFill : Operand::Kind::kZero;
-    return parse_expr(len, o.len, err);
+    XABI_TRY(store(parse_expr(len), o.len));
+    return o;
   }
   if (tok.rfind("struct:", 0) == 0) {
-    if (!array) {
-      err = "parameter " + std::string(p.name) + " is not an array of structs";
-      return false;
-    }
+    if (!array) return syntax("parameter " + std::string(p.name) + " is not an array of structs");
     size_t b = tok.find('{');
-    if (b == std::string::npos) {
-      err = "struct:NAME{field=expr,...}";
-      return false;
-    }
+    if (b == std::string::npos) return syntax("struct:NAME{field=expr,...}");
     o.kind = Operand::Kind::kStructs;
     o.struct_name = tok.substr(7, b - 7);
-    if (o.struct_name != p.elem) {
-      err = "parameter " + std::string(p.name) + " takes struct " + std::string(p.elem) + ", not " + o.struct_name;
-      return false;
-    }
+    if (o.struct_name != p.elem)
+      return syntax("parameter " + std::string(p.name) + " takes struct " + std::string(p.elem) + ", not " + o.struct_name);
     const meta::StructInfo* si = meta::find_struct(o.struct_name);
     std::string rest = tok.substr(b);
     size_t i = 0;
@@ -304,19 +264,13 @@ bool parse_operand(const std::string& tok, const meta::ParamInfo& p, Operand& o,
         // No digits, or too many for an int: 0, refused below (std::stoi would throw).
         const std::string digits = rest.substr(i + 1, j - i - 1);
         int k = digits.empty() || digits.size() > 9 ? 0 : std::stoi(digits);
-        if (o.elems.empty() || k < 1 || k > 128) {
-          err = "*K repeats the element before it, 1..128 times";
-          return false;
-        }
+        if (o.elems.empty() || k < 1 || k > 128) return syntax("*K repeats the element before it, 1..128 times");
         auto last = o.elems.back();
         for (int n = 1; n < k; ++n) o.elems.push_back(last);
         i = j;
         continue;
       }
-      if (rest[i] != '{') {
-        err = "expected { in " + tok;
-        return false;
-      }
+      if (rest[i] != '{') return syntax("expected { in " + tok);
       size_t j = rest.find('}', i);
       std::string body = rest.substr(i + 1, j - i - 1);
       std::vector<std::pair<std::string, Expr>> fields;
@@ -325,28 +279,23 @@ bool parse_operand(const std::string& tok, const meta::ParamInfo& p, Operand& o,
       while (std::getline(bs, kv, ',')) {
         if (kv.empty()) continue;
         size_t eq = kv.find('=');
-        if (eq == std::string::npos) {
-          err = "field=expr expected in " + tok;
-          return false;
-        }
+        if (eq == std::string::npos) return syntax("field=expr expected in " + tok);
         std::string fname = kv.substr(0, eq);
         bool known = false;
         for (const auto& f : si->fields) known |= f.name == fname;
-        if (!known) {
-          err = "struct " + o.struct_name + " has no field " + fname;
-          return false;
-        }
+        if (!known) return syntax("struct " + o.struct_name + " has no field " + fname);
         Expr e;
-        if (!parse_expr(kv.substr(eq + 1), e, err)) return false;
+        XABI_TRY(store(parse_expr(kv.substr(eq + 1)), e));
         fields.emplace_back(fname, e);
       }
       o.elems.push_back(fields);
       i = j + 1;
     }
-    return true;
+    return o;
   }
   o.kind = Operand::Kind::kExpr;
-  return parse_expr(tok, o.expr, err);
+  XABI_TRY(store(parse_expr(tok), o.expr));
+  return o;
 }
 
 bool parse_cmp(const std::string& s, Cmp& c) {
@@ -358,35 +307,29 @@ bool parse_cmp(const std::string& s, Cmp& c) {
   return true;
 }
 
-int parse_worker(const std::string& s, std::string& err) {
+Result<int> parse_worker(const std::string& s) {
   int64_t w;
-  if (!parse_number(s, w) || w < 0 || w > 64) {
-    err = "worker must be 0..64";
-    return -1;
-  }
+  if (!parse_number(s, w) || w < 0 || w > 64) return syntax("worker must be 0..64");
   return static_cast<int>(w);
 }
 
 // Trailing clauses of call/await/spawn: -> $v, expect OP E, data "x", retry E, bits/nobits.
-bool parse_clauses(const std::vector<std::string>& t, size_t i, Step& s, std::string& err) {
+Status parse_clauses(const std::vector<std::string>& t, size_t i, Step& s) {
   while (i < t.size()) {
     const std::string& k = t[i];
     if (k == "->" && i + 1 < t.size() && t[i + 1].size() > 1 && t[i + 1][0] == '$') {
       s.bind = t[i + 1].substr(1);
       i += 2;
     } else if (k == "expect" && i + 2 < t.size()) {
-      if (!parse_cmp(t[i + 1], s.check.cmp)) {
-        err = "expect OP EXPR, OP one of == != > >= < <=";
-        return false;
-      }
-      if (!parse_expr(t[i + 2], s.check.rhs, err)) return false;
+      if (!parse_cmp(t[i + 1], s.check.cmp)) return syntax("expect OP EXPR, OP one of == != > >= < <=");
+      XABI_TRY(store(parse_expr(t[i + 2]), s.check.rhs));
       i += 3;
     } else if (k == "data" && i + 1 < t.size() && is_string_tok(t[i + 1])) {
-      if (!parse_string(t[i + 1], s.check.data.emplace(), err)) return false;
+      XABI_TRY(store(parse_string(t[i + 1]), s.check.data.emplace()));
       i += 2;
     } else if (k == "retry" && i + 1 < t.size()) {
       Expr e;
-      if (!parse_expr(t[i + 1], e, err)) return false;
+      XABI_TRY(store(parse_expr(t[i + 1]), e));
       s.retry = e;
       i += 2;
     } else if ((k == "bits" || k == "nobits") && i + 2 < t.size()) {
@@ -394,33 +337,27 @@ bool parse_clauses(const std::vector<std::string>& t, size_t i, Step& s, std::st
       b.set = k == "bits";
       size_t dot = t[i + 1].find('.');
       int64_t el;
-      if (dot == std::string::npos || !parse_number(t[i + 1].substr(0, dot), el)) {
-        err = k + " ELEM.FIELD MASK";
-        return false;
-      }
+      if (dot == std::string::npos || !parse_number(t[i + 1].substr(0, dot), el)) return syntax(k + " ELEM.FIELD MASK");
       b.elem = static_cast<int>(el);
       b.field = t[i + 1].substr(dot + 1);
-      if (!parse_expr(t[i + 2], b.mask, err)) return false;
+      XABI_TRY(store(parse_expr(t[i + 2]), b.mask));
       s.check.bits.push_back(b);
       i += 3;
     } else {
-      err = "unexpected \"" + k + "\" (clauses: -> $v, expect OP E, data \"..\", retry E, bits/nobits E.F MASK)";
-      return false;
+      return syntax("unexpected \"" + k + "\" (clauses: -> $v, expect OP E, data \"..\", retry E, bits/nobits E.F MASK)");
     }
   }
-  return true;
+  return {};
 }
 
 // [on T] judge [begin] CALL ARGS... [-> RESULT ok RULE.OUTCOME | violation RULE | bad_call]
-bool parse_judge(const std::vector<std::string>& t, Step& s, std::string& err) {
+Status parse_judge(const std::vector<std::string>& t, Step& s) {
   const char* usage = "[on T] judge CALL ARGS... -> RESULT ok RULE.OUTCOME|violation RULE|bad_call, or [on T] judge begin CALL ARGS...";
   size_t i = 0;
   if (t[0] == "on") {
     int64_t id;
-    if (!parse_number(t[1], id) || id < 0 || id > std::numeric_limits<int>::max()) {
-      err = "on T judge: T is the caller's thread id, a number >= 0";
-      return false;
-    }
+    if (!parse_number(t[1], id) || id < 0 || id > std::numeric_limits<int>::max())
+      return syntax("on T judge: T is the caller's thread id, a number >= 0");
     s.worker = static_cast<int>(id);
     i = 2;
   }
@@ -430,23 +367,15 @@ bool parse_judge(const std::vector<std::string>& t, Step& s, std::string& err) {
     s.kind = Step::Kind::kJudgeBegin;
     ++i;
   }
-  if (i >= t.size()) {
-    err = std::string("usage: ") + usage;
-    return false;
-  }
+  if (i >= t.size()) return syntax(std::string("usage: ") + usage);
   s.call = t[i++];
   const size_t args_end = static_cast<size_t>(std::find(t.begin() + static_cast<std::ptrdiff_t>(i), t.end(), "->") - t.begin());
-  if (s.kind == Step::Kind::kJudgeBegin && args_end != t.size()) {
-    err = "judge begin takes no result: the call has not returned";
-    return false;
-  }
+  if (s.kind == Step::Kind::kJudgeBegin && args_end != t.size())
+    return syntax("judge begin takes no result: the call has not returned");
   if (s.kind == Step::Kind::kJudge) {
-    if (args_end + 2 >= t.size()) {
-      err = std::string("usage: ") + usage;
-      return false;
-    }
+    if (args_end + 2 >= t.size()) return syntax(std::string("usage: ") + usage);
     s.exprs.emplace_back();
-    if (!parse_expr(t[args_end + 1], s.exprs.back(), err)) return false;
+    XABI_TRY(store(parse_expr(t[args_end + 1]), s.exprs.back()));
     const std::string& v = t[args_end + 2];
     size_t end = args_end + 3;
     if (v == "ok" && end < t.size() && t[end].find('.') != std::string::npos) {
@@ -460,13 +389,9 @@ bool parse_judge(const std::vector<std::string>& t, Step& s, std::string& err) {
     } else if (v == "bad_call") {
       s.verdict = Step::Verdict::kBadCall;
     } else {
-      err = "after the result: ok RULE.OUTCOME, violation RULE or bad_call";
-      return false;
+      return syntax("after the result: ok RULE.OUTCOME, violation RULE or bad_call");
     }
-    if (end != t.size()) {
-      err = "unexpected \"" + t[end] + "\" after the verdict";
-      return false;
-    }
+    if (end != t.size()) return syntax("unexpected \"" + t[end] + "\" after the verdict");
   }
   if (s.kind == Step::Kind::kJudge && s.verdict == Step::Verdict::kBadCall) {
     // A malformed observation, taken as written: the call need not exist,
@@ -476,180 +401,135 @@ bool parse_judge(const std::vector<std::string>& t, Step& s, std::string& err) {
       o.source = t[i];
       if (is_string_tok(t[i])) {
         o.kind = Operand::Kind::kString;
-        if (!parse_string(t[i], o.text, err)) return false;
-      } else if (!parse_expr(t[i], o.expr, err)) {
-        return false;
+        XABI_TRY(store(parse_string(t[i]), o.text));
+      } else {
+        XABI_TRY(store(parse_expr(t[i]), o.expr));
       }
       s.args.push_back(o);
     }
-    return true;
+    return {};
   }
   const meta::CallInfo* c = meta::find_call(s.call);
-  if (!c) {
-    err = "no call named " + s.call + " in the spec";
-    return false;
-  }
-  if (args_end - i != c->params.size()) {
-    err = s.call + " takes " + std::to_string(c->params.size()) + " arguments, not " + std::to_string(args_end - i);
-    return false;
-  }
+  if (!c) return syntax("no call named " + s.call + " in the spec");
+  if (args_end - i != c->params.size())
+    return syntax(s.call + " takes " + std::to_string(c->params.size()) + " arguments, not " + std::to_string(args_end - i));
   for (const auto& p : c->params) {
-    Operand o;
-    if (!parse_operand(t[i++], p, o, err)) {
-      err = s.call + " argument " + std::string(p.name) + ": " + err;
-      return false;
-    }
-    if (o.kind != Operand::Kind::kExpr && !(o.kind == Operand::Kind::kString && p.type == meta::Type::kCstr)) {
-      err = s.call + " argument " + std::string(p.name) + ": a judge step gives a buffer by its address (there is no guest memory)";
-      return false;
-    }
-    s.args.push_back(o);
+    auto o = parse_operand(t[i++], p);
+    if (!o) return syntax(s.call + " argument " + std::string(p.name) + ": " + o.error().detail);
+    const Operand::Kind kind = o.value().kind;
+    if (kind != Operand::Kind::kExpr && !(kind == Operand::Kind::kString && p.type == meta::Type::kCstr))
+      return syntax(s.call + " argument " + std::string(p.name) +
+                    ": a judge step gives a buffer by its address (there is no guest memory)");
+    s.args.push_back(std::move(o).value());
   }
   if (s.kind == Step::Kind::kJudgeBegin) {
-    if (!c->blocks) err = s.call + " does not block: judge begin is for blocking calls";
-    return err.empty();
+    if (!c->blocks) return syntax(s.call + " does not block: judge begin is for blocking calls");
+    return {};
   }
-  if (s.verdict == Step::Verdict::kBadCall) return true;
+  if (s.verdict == Step::Verdict::kBadCall) return {};
   const meta::RuleInfo* rule = nullptr;
   for (const auto& r : c->rules)
     if (r.name == s.rule) rule = &r;
-  if (!rule) {
-    err = s.call + " has no rule " + s.rule;
-    return false;
-  }
-  if (s.verdict == Step::Verdict::kViolation) return true;
+  if (!rule) return syntax(s.call + " has no rule " + s.rule);
+  if (s.verdict == Step::Verdict::kViolation) return {};
   for (const auto& o : rule->outcomes)
-    if (o.name == s.outcome) return true;
-  err = "rule " + s.call + "." + s.rule + " has no outcome " + s.outcome;
-  return false;
+    if (o.name == s.outcome) return {};
+  return syntax("rule " + s.call + "." + s.rule + " has no outcome " + s.outcome);
 }
 
 // One step's tokens. A case of one kind refuses the other kind's steps.
-bool parse_tokens(const std::vector<std::string>& t, CaseKind kind, Step& s, std::string& err) {
-  if (t.empty()) {
-    err = "empty step";
-    return false;
-  }
+Status parse_tokens(const std::vector<std::string>& t, CaseKind kind, Step& s) {
+  if (t.empty()) return syntax("empty step");
   const bool judge = t[0] == "judge" || (t[0] == "on" && t.size() > 2 && t[2] == "judge");
-  if (judge && kind == CaseKind::kHost) {
-    err = "judge steps are for model cases (tests/model/rules.cases): a host case calls the host";
-    return false;
-  }
+  if (judge && kind == CaseKind::kHost)
+    return syntax("judge steps are for model cases (tests/model/rules.cases): a host case calls the host");
   if (!judge && kind == CaseKind::kModel) {
     const size_t w = t[0] != "on" || t.size() < 3 ? 0 : t[2] == "async" && t.size() > 3 ? 3 : 2;  // past "on W [async]"
-    err = "a model case has judge steps only (no host runs it); \"" + t[w] + "\" is a host step";
-    return false;
+    return syntax("a model case has judge steps only (no host runs it); \"" + t[w] + "\" is a host step");
   }
-  if (judge) return parse_judge(t, s, err);
+  if (judge) return parse_judge(t, s);
   size_t i = 0;
   if (t[0] == "on") {
-    if (t.size() < 3) {
-      err = "on W [async] call ...";
-      return false;
-    }
-    if ((s.worker = parse_worker(t[1], err)) < 0) return false;
+    if (t.size() < 3) return syntax("on W [async] call ...");
+    XABI_TRY(store(parse_worker(t[1]), s.worker));
     i = 2;
     if (t[i] == "async") {
       s.async = true;
       ++i;
     }
-    if (i >= t.size() || t[i] != "call") {
-      err = "on W [async] call ...";
-      return false;
-    }
+    if (i >= t.size() || t[i] != "call") return syntax("on W [async] call ...");
   }
   const std::string& k = t[i];
-  auto need = [&](size_t n, const char* usage) {
-    if (t.size() < i + n) {
-      err = std::string("usage: ") + usage;
-      return false;
-    }
-    return true;
+  auto has = [&](size_t n) { return t.size() >= i + n; };
+  auto need = [&](size_t n, const char* usage) -> Status {
+    if (!has(n)) return syntax(std::string("usage: ") + usage);
+    return {};
   };
   if (k == "call") {
-    if (!need(2, "call NAME ARGS... [clauses]")) return false;
+    XABI_TRY(need(2, "call NAME ARGS... [clauses]"));
     s.kind = Step::Kind::kCall;
     s.call = t[i + 1];
     const meta::CallInfo* c = meta::find_call(s.call);
-    if (!c) {
-      err = "no call named " + s.call + " in the spec";
-      return false;
-    }
-    if (s.call == "exit" || s.call == "thread_exit") {
-      err = "use the exit and thread_exit steps for " + s.call;
-      return false;
-    }
+    if (!c) return syntax("no call named " + s.call + " in the spec");
+    if (s.call == "exit" || s.call == "thread_exit")
+      return syntax("use the exit and thread_exit steps for " + s.call);
     size_t a = i + 2;
     for (const auto& p : c->params) {
       if (a >= t.size() || t[a] == "->" || t[a] == "expect" || t[a] == "retry" || t[a] == "data" || t[a] == "bits" ||
           t[a] == "nobits") {
-        err = s.call + " takes " + std::to_string(c->params.size()) + " arguments; " + std::string(p.name) + " is missing";
-        return false;
+        return syntax(s.call + " takes " + std::to_string(c->params.size()) + " arguments; " + std::string(p.name) + " is missing");
       }
-      Operand o;
-      if (!parse_operand(t[a], p, o, err)) {
-        err = s.call + " argument " + std::string(p.name) + ": " + err;
-        return false;
-      }
-      s.args.push_back(o);
+      auto o = parse_operand(t[a], p);
+      if (!o) return syntax(s.call + " argument " + std::string(p.name) + ": " + o.error().detail);
+      s.args.push_back(std::move(o).value());
       ++a;
     }
-    return parse_clauses(t, a, s, err);
+    return parse_clauses(t, a, s);
   }
   if (k == "await") {
-    if (!need(2, "await W [clauses]")) return false;
+    XABI_TRY(need(2, "await W [clauses]"));
     s.kind = Step::Kind::kAwait;
-    if ((s.worker = parse_worker(t[i + 1], err)) < 0) return false;
-    return parse_clauses(t, i + 2, s, err);
+    XABI_TRY(store(parse_worker(t[i + 1]), s.worker));
+    return parse_clauses(t, i + 2, s);
   }
   if (k == "spawn" || k == "thread_exit") {
-    if (!need(2, "spawn W | thread_exit W")) return false;
+    XABI_TRY(need(2, "spawn W | thread_exit W"));
     s.kind = k == "spawn" ? Step::Kind::kSpawn : Step::Kind::kThreadExit;
-    if ((s.worker = parse_worker(t[i + 1], err)) < 1) {
-      if (err.empty()) err = "worker 1..64";
-      return false;
-    }
-    return parse_clauses(t, i + 2, s, err);
+    XABI_TRY(store(parse_worker(t[i + 1]), s.worker));
+    if (s.worker < 1) return syntax("worker 1..64");
+    return parse_clauses(t, i + 2, s);
   }
   if (k == "clone-storm") {
-    if (!need(2, "clone-storm N [clauses]")) return false;
+    XABI_TRY(need(2, "clone-storm N [clauses]"));
     s.kind = Step::Kind::kCloneStorm;
     s.exprs.emplace_back();
-    if (!parse_expr(t[i + 1], s.exprs.back(), err)) return false;
-    return parse_clauses(t, i + 2, s, err);
+    XABI_TRY(store(parse_expr(t[i + 1]), s.exprs.back()));
+    return parse_clauses(t, i + 2, s);
   }
   if (k == "handover") {
-    if (!need(2, "handover W")) return false;
+    XABI_TRY(need(2, "handover W"));
     s.kind = Step::Kind::kHandover;
-    if ((s.worker = parse_worker(t[i + 1], err)) < 1) {
-      if (err.empty()) err = "worker 1..64";
-      return false;
-    }
-    return true;
+    XABI_TRY(store(parse_worker(t[i + 1]), s.worker));
+    if (s.worker < 1) return syntax("worker 1..64");
+    return {};
   }
   if (k == "probe") {
-    if (!need(2, "probe CALL [clauses]")) return false;
+    XABI_TRY(need(2, "probe CALL [clauses]"));
     s.kind = Step::Kind::kProbe;
     s.call = t[i + 1];
     const meta::CallInfo* c = meta::find_call(s.call);
-    if (!c) {
-      err = "no call named " + s.call + " in the spec";
-      return false;
-    }
-    if (!c->params.empty()) {
-      err = "probe takes a call without parameters";
-      return false;
-    }
-    return parse_clauses(t, i + 2, s, err);
+    if (!c) return syntax("no call named " + s.call + " in the spec");
+    if (!c->params.empty()) return syntax("probe takes a call without parameters");
+    return parse_clauses(t, i + 2, s);
   }
   if (k == "exit") {
-    if (!need(2, "exit STATUS")) return false;
+    XABI_TRY(need(2, "exit STATUS"));
     s.kind = Step::Kind::kExit;
     s.exprs.emplace_back();
-    return parse_expr(t[i + 1], s.exprs.back(), err);
+    return store(parse_expr(t[i + 1]), s.exprs.back());
   }
   if (k == "peer") {
-    if (!need(3, "peer connect|send|recv|close|reset|eof NAME [data]")) return false;
+    XABI_TRY(need(3, "peer connect|send|recv|close|reset|eof NAME [data]"));
     s.name = t[i + 2];
     const std::string& v = t[i + 1];
     if (v == "connect") s.kind = Step::Kind::kPeerConnect;
@@ -658,117 +538,89 @@ bool parse_tokens(const std::vector<std::string>& t, CaseKind kind, Step& s, std
     else if (v == "eof") s.kind = Step::Kind::kPeerEof;
     else if (v == "send" || v == "recv") {
       s.kind = v == "send" ? Step::Kind::kPeerSend : Step::Kind::kPeerRecv;
-      if (!need(4, "peer send|recv NAME \"data\"|fill:N:B")) return false;
+      XABI_TRY(need(4, "peer send|recv NAME \"data\"|fill:N:B"));
       const std::string& d = t[i + 3];
       if (is_string_tok(d)) {
-        if (!parse_string(d, s.strings.emplace_back(), err)) return false;
+        XABI_TRY(store(parse_string(d), s.strings.emplace_back()));
       } else if (d.rfind("fill:", 0) == 0) {
         int64_t n, b;
         size_t c = d.rfind(':');
-        if (c <= 5 || !parse_number(d.substr(5, c - 5), n) || !parse_number(d.substr(c + 1), b) || n < 0 || n > (16 << 20)) {
-          err = "fill:N:B";
-          return false;
-        }
+        if (c <= 5 || !parse_number(d.substr(5, c - 5), n) || !parse_number(d.substr(c + 1), b) || n < 0 || n > (16 << 20))
+          return syntax("fill:N:B");
         s.is_fill = true;
         s.fill_len = static_cast<uint64_t>(n);
         s.fill_byte = static_cast<uint8_t>(b);
       } else {
-        err = "peer send|recv takes \"data\" or fill:N:B";
-        return false;
+        return syntax("peer send|recv takes \"data\" or fill:N:B");
       }
     } else {
-      err = "peer connect|send|recv|close|eof";
-      return false;
+      return syntax("peer connect|send|recv|close|eof");
     }
-    return true;
+    return {};
   }
   if (k == "mem") {
-    if (!need(5, "mem fill|check ADDR LEN BYTE")) return false;
+    XABI_TRY(need(5, "mem fill|check ADDR LEN BYTE"));
     s.kind = t[i + 1] == "fill" ? Step::Kind::kMemFill : Step::Kind::kMemCheck;
-    if (t[i + 1] != "fill" && t[i + 1] != "check") {
-      err = "mem fill|check";
-      return false;
-    }
+    if (t[i + 1] != "fill" && t[i + 1] != "check") return syntax("mem fill|check");
     for (int n = 2; n <= 4; ++n) {
       s.exprs.emplace_back();
-      if (!parse_expr(t[i + n], s.exprs.back(), err)) return false;
+      XABI_TRY(store(parse_expr(t[i + n]), s.exprs.back()));
     }
-    return true;
+    return {};
   }
   if (k == "syscall") {
-    if (!need(3, "syscall NR ARGS... denied")) return false;
+    XABI_TRY(need(3, "syscall NR ARGS... denied"));
     s.kind = Step::Kind::kSyscall;
-    if (t.back() != "denied") {
-      err = "syscall steps end with \"denied\"";
-      return false;
-    }
+    if (t.back() != "denied") return syntax("syscall steps end with \"denied\"");
     for (size_t n = i + 1; n + 1 < t.size(); ++n) {
       s.exprs.emplace_back();
-      if (!parse_expr(t[n], s.exprs.back(), err)) return false;
+      XABI_TRY(store(parse_expr(t[n]), s.exprs.back()));
     }
-    if (s.exprs.size() > 7) {
-      err = "at most 6 system call arguments";
-      return false;
-    }
-    return true;
+    if (s.exprs.size() > 7) return syntax("at most 6 system call arguments");
+    return {};
   }
   if (k == "sleep") {
-    if (!need(2, "sleep MS")) return false;
+    XABI_TRY(need(2, "sleep MS"));
     s.kind = Step::Kind::kSleep;
     s.exprs.emplace_back();
-    return parse_expr(t[i + 1], s.exprs.back(), err);
+    return store(parse_expr(t[i + 1]), s.exprs.back());
   }
   if (k == "origin" && t.size() == i + 2 && t[i + 1] == "stop") {
     s.kind = Step::Kind::kOriginStop;
-    return true;
+    return {};
   }
   if (k == "origin") {
-    if (!need(4, "origin saw METHOD PATH [\"body\"]") || t[i + 1] != "saw") {
-      if (err.empty()) err = "origin saw METHOD PATH [\"body\"]";
-      return false;
-    }
+    XABI_TRY(need(4, "origin saw METHOD PATH [\"body\"]"));
+    if (t[i + 1] != "saw") return syntax("origin saw METHOD PATH [\"body\"]");
     s.kind = Step::Kind::kOriginSaw;
     s.strings = {t[i + 2], t[i + 3]};
     if (t.size() > i + 4) {
-      if (!is_string_tok(t[i + 4])) {
-        err = "the body must be a string";
-        return false;
-      }
-      if (!parse_string(t[i + 4], s.strings.emplace_back(), err)) return false;
+      if (!is_string_tok(t[i + 4])) return syntax("the body must be a string");
+      XABI_TRY(store(parse_string(t[i + 4]), s.strings.emplace_back()));
     }
-    return true;
+    return {};
   }
   if (k == "args") {
     s.kind = Step::Kind::kArgs;
     for (size_t n = i + 1; n < t.size(); ++n) {
-      if (!is_string_tok(t[n])) {
-        err = "args \"a\" \"b\" ...";
-        return false;
-      }
-      if (!parse_string(t[n], s.strings.emplace_back(), err)) return false;
+      if (!is_string_tok(t[n])) return syntax("args \"a\" \"b\" ...");
+      XABI_TRY(store(parse_string(t[n]), s.strings.emplace_back()));
     }
-    return true;
+    return {};
   }
   if (k == "console") {
-    if (!need(3, "console saw \"text\"") || t[i + 1] != "saw" || !is_string_tok(t[i + 2])) {
-      err = "console saw \"text\"";
-      return false;
-    }
+    if (!has(3) || t[i + 1] != "saw" || !is_string_tok(t[i + 2])) return syntax("console saw \"text\"");
     s.kind = Step::Kind::kConsoleSaw;
-    return parse_string(t[i + 2], s.strings.emplace_back(), err);
+    return store(parse_string(t[i + 2]), s.strings.emplace_back());
   }
   if (k == "let") {
-    if (!need(4, "let $v = EXPR") || t[i + 1].size() < 2 || t[i + 1][0] != '$' || t[i + 2] != "=") {
-      err = "let $v = EXPR";
-      return false;
-    }
+    if (!has(4) || t[i + 1].size() < 2 || t[i + 1][0] != '$' || t[i + 2] != "=") return syntax("let $v = EXPR");
     s.kind = Step::Kind::kLet;
     s.bind = t[i + 1].substr(1);
     s.exprs.emplace_back();
-    return parse_expr(t[i + 3], s.exprs.back(), err);
+    return store(parse_expr(t[i + 3]), s.exprs.back());
   }
-  err = "unknown step \"" + k + "\"";
-  return false;
+  return syntax("unknown step \"" + k + "\"");
 }
 
 std::string trimmed(std::string line) {
@@ -807,11 +659,10 @@ void add_model_steps(const std::vector<std::string>& t, const std::string& line,
     first = 2;
   }
   Step s;
-  std::string err;
   s.text = trimmed(line);
   s.line = n;
-  if (!parse_tokens({t.begin() + static_cast<std::ptrdiff_t>(first), t.end()}, CaseKind::kModel, s, err)) {
-    error(err);
+  if (auto parsed = parse_tokens({t.begin() + static_cast<std::ptrdiff_t>(first), t.end()}, CaseKind::kModel, s); !parsed) {
+    error(parsed.error().detail);
     return;
   }
   bool bad_var = false;
@@ -831,9 +682,8 @@ void add_model_steps(const std::vector<std::string>& t, const std::string& line,
         for (auto& f : term.factors)
           if (f.is_var) f = Expr::Factor{false, "", k};
     });
-    JudgeInputs in;
-    if (!judge_inputs(each, in, err)) {
-      error(err);
+    if (auto judged = judge_inputs(each); !judged) {
+      error(judged.error().detail);
       return;
     }
     c.steps.push_back(std::move(each));
@@ -842,11 +692,13 @@ void add_model_steps(const std::vector<std::string>& t, const std::string& line,
 
 }  // namespace
 
-bool parse_step(const std::string& line, Step& s, std::string& err) {
-  std::vector<std::string> t;
-  if (!tokenize(line, t, err)) return false;
+Result<Step> parse_step(const std::string& line) {
+  auto t = tokenize(line);
+  if (!t) return t.error();
+  Step s;
   s.text = trimmed(line);
-  return parse_tokens(t, CaseKind::kHost, s, err);
+  XABI_TRY(parse_tokens(t.value(), CaseKind::kHost, s));
+  return s;
 }
 
 bool parse_case_text(const std::string& text, const std::string& path, std::vector<Case>& out,
@@ -862,12 +714,12 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
   for (const auto& c : out) ids.insert(c.id);
   while (std::getline(in, line)) {
     ++n;
-    std::vector<std::string> t;
-    std::string err;
-    if (!tokenize(line, t, err)) {
-      error(err);
+    auto tokens = tokenize(line);
+    if (!tokens) {
+      error(tokens.error().detail);
       continue;
     }
+    const std::vector<std::string>& t = tokens.value();
     if (t.empty()) continue;
     if (!cur) {
       if (t[0] != "case" || t.size() != 2) {
@@ -932,19 +784,19 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
       else cur->timeout_s = static_cast<double>(v);
     } else if (k == "launch-args") {
       for (size_t i = 1; i < t.size(); ++i)
-        if (!parse_string(t[i], cur->args.emplace_back(), err)) error("launch-args: " + err);
+        if (auto arg = store(parse_string(t[i]), cur->args.emplace_back()); !arg) error("launch-args: " + arg.error().detail);
     } else if (model) {
       add_model_steps(t, line, n, *cur, error);
     } else {
       Step s;
       s.text = trimmed(line);
-      if (!parse_tokens(t, kind, s, err)) {
-        error(err);
+      if (auto parsed = parse_tokens(t, kind, s); !parsed) {
+        error(parsed.error().detail);
         continue;
       }
       s.line = n;
       for_each_expr(s, [&](const Expr& e) {
-        if (!check_vars(e, vars, err)) error(err);
+        if (auto bound = check_vars(e, vars); !bound) error(bound.error().detail);
       });
       if (s.kind == Step::Kind::kCall && s.async) {
         if (s.worker == 0) error("an async call must go to a worker 1..64 (worker 0 serves the agent)");

@@ -37,7 +37,7 @@ std::unique_ptr<Pico> CaseEnv::launch(const LaunchOptions& o) {
   p->listen = p->sock_dir + "/agent.sock";
   if (o.origin) {
     p->origin = std::make_unique<OriginServer>();
-    if (auto e = p->origin->start(); !e.empty()) fail({e, "", "", ""});
+    if (auto started = p->origin->start(); !started) fail({started.error().detail, "", "", ""});
   }
   LaunchVars v;
   v.image = cfg.agent_image;
@@ -58,18 +58,23 @@ std::unique_ptr<Pico> CaseEnv::launch(const LaunchOptions& o) {
   std::string cmd;
   for (const auto& a : argv) cmd += a + " ";
   note(0, "launch: " + cmd, "", "");
-  if (auto e = p->host.start(argv, cfg.adapter->expand_env(v), p->dir); !e.empty()) fail({e, "the host starts", e, ""});
+  if (auto started = p->host.start(argv, cfg.adapter->expand_env(v), p->dir); !started)
+    fail({started.error().detail, "the host starts", started.error().detail, ""});
   auto start_deadline = std::min(deadline, Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(cfg.adapter->start_timeout_s * 1000)));
   Pico* raw = p.get();
-  if (auto e = p->agent.connect(p->listen, start_deadline, [raw] { return !raw->host.poll(); }); !e.empty()) {
+  if (auto connected = p->agent.connect(p->listen, start_deadline, [raw] { return !raw->host.poll(); }); !connected) {
+    const std::string& e = connected.error().detail;
     host_stderr = p->host.stderr_tail();
     fail({"could not reach the agent: " + e, "the host listens on {listen}", p->host.exit() ? "host " + p->host.exit()->describe() : e, ""});
   }
-  if (auto e = p->agent.read_hello(start_deadline, p->hello); !e.empty()) {
+  auto hello = p->agent.read_hello(start_deadline);
+  if (!hello) {
+    const std::string& e = hello.error().detail;
     (void)p->host.wait_for(std::chrono::milliseconds(500));
     host_stderr = p->host.stderr_tail();
     fail({"the agent did not start: " + e, "HELLO from the agent", p->host.exit() ? "host " + p->host.exit()->describe() : e, ""});
   }
+  p->hello = hello.value();
   if (p->hello.abi_version != meta::kAbiVersion)
     fail({"the agent reports ABI version " + std::to_string(p->hello.abi_version), std::to_string(meta::kAbiVersion), "", ""});
   // The control channel came from xabi_accept: the model must see it too.

@@ -41,9 +41,10 @@ HostProcess::~HostProcess() {
   }
 }
 
-std::string HostProcess::start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                               const std::string& dir) {
-  if (argv.empty()) return "empty host command";
+Status HostProcess::start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                          const std::string& dir) {
+  const auto cannot = [](std::string why) { return Error{ConformError::kHostStart, std::move(why)}; };
+  if (argv.empty()) return cannot("empty host command");
   dir_ = dir;
   std::string out = dir + "/" + kHostStdout, err = dir + "/" + kHostStderr;
   std::vector<char*> cargv;
@@ -61,12 +62,12 @@ std::string HostProcess::start(const std::vector<std::string>& argv, const std::
   for (auto& kv : envs) cenv.push_back(kv.data());
   cenv.push_back(nullptr);
   int errpipe[2];
-  if (pipe2(errpipe, O_CLOEXEC) != 0) return std::string("pipe: ") + strerror(errno);
+  if (pipe2(errpipe, O_CLOEXEC) != 0) return cannot(std::string("pipe: ") + strerror(errno));
   pid_t pid = fork();
   if (pid < 0) {
     close(errpipe[0]);
     close(errpipe[1]);
-    return std::string("fork: ") + strerror(errno);
+    return cannot(std::string("fork: ") + strerror(errno));
   }
   if (pid == 0) {
     // Child: only async-signal-safe calls until execvp.
@@ -97,7 +98,7 @@ std::string HostProcess::start(const std::vector<std::string>& argv, const std::
   pid_ = pid;
   if (n == static_cast<ssize_t>(sizeof code)) {
     (void)wait_for(std::chrono::milliseconds(2000));
-    return "cannot run " + argv[0] + ": " + strerror(code);
+    return cannot("cannot run " + argv[0] + ": " + strerror(code));
   }
   return {};
 }

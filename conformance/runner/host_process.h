@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "conformance/conform_error.h"
+
 namespace xabi::conform {
 
 // The files a host's output goes to, in its work directory (.txt: a browser
@@ -32,8 +34,8 @@ class HostProcess {
   ~HostProcess();  // kills the group and reaps
 
   // Starts argv (argv[0] looked up in PATH when it has no slash). Output goes
-  // to dir/kHostStdout and dir/kHostStderr. Returns an error text or "".
-  std::string start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+  // to dir/kHostStdout and dir/kHostStderr. kHostStart when it cannot.
+  Status start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                     const std::string& dir);
 
   // Waits until the host ends or the time is up.

@@ -24,8 +24,8 @@ void Interp::probe(const Step& s) {
   const std::string dir = env.dir + "/probe";
   std::filesystem::create_directories(dir);
   const std::string action = s.call + "() in a picoprocess with no listen endpoint and no console";
-  if (auto e = h.start(env.cfg.adapter->expand(v), env.cfg.adapter->expand_env(v), dir); !e.empty())
-    env.fail({e, "the host starts", e, ""});
+  if (auto started = h.start(env.cfg.adapter->expand(v), env.cfg.adapter->expand_env(v), dir); !started)
+    env.fail({started.error().detail, "the host starts", started.error().detail, ""});
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(env.deadline - Clock::now());
   auto e = h.wait_for(std::max(left, std::chrono::milliseconds(100)));
   if (!e) env.fail({"the probe did not end", "the host exits with the probe's status", "still running", ""});

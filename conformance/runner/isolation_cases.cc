@@ -42,11 +42,10 @@ Case syscall_case(const std::string& id, int nr, const std::vector<std::string>&
   std::string line = "syscall " + std::to_string(nr);
   for (const auto& a : args) line += " " + a;
   line += " denied";
-  Step s;
-  std::string err;
-  if (!parse_step(line, s, err)) abort();  // generated text: a bug here is ours
-  s.text += "   # " + why;
-  c.steps.push_back(s);
+  auto s = parse_step(line);
+  if (!s) abort();  // generated text: a bug here is ours
+  s.value().text += "   # " + why;
+  c.steps.push_back(std::move(s).value());
   return c;
 }
 

@@ -43,43 +43,48 @@ constexpr const char* kExitStatuses =
     "      still shows the outcome)\n"
     "  70  an internal error in xabi-conform";
 
+using xabi::conform::ConformError;
+using xabi::conform::Status;
+
+xabi::conform::Error refuse(std::string why) { return {ConformError::kUsage, std::move(why)}; }
+
 int usage_error(const std::string& what) {
   std::cerr << "xabi-conform: " << what << "\n";
   return kExitUsage;
 }
 
-// "" if path names a file that can be read, else why not.
-std::string readable_file(const std::string& path) {
+// The path names a file that can be read; else kUsage, the detail says why not.
+Status readable_file(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
-  if (S_ISDIR(st.st_mode)) return "it is a directory, not a file";
-  if (::access(path.c_str(), R_OK) != 0) return std::strerror(errno);
+  if (::stat(path.c_str(), &st) != 0) return refuse(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return refuse("it is a directory, not a file");
+  if (::access(path.c_str(), R_OK) != 0) return refuse(std::strerror(errno));
   return {};
 }
 
-std::string readable_dir(const std::string& path) {
+Status readable_dir(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
-  if (!S_ISDIR(st.st_mode)) return "not a directory";
-  if (::access(path.c_str(), R_OK | X_OK) != 0) return std::strerror(errno);
+  if (::stat(path.c_str(), &st) != 0) return refuse(std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return refuse("not a directory");
+  if (::access(path.c_str(), R_OK | X_OK) != 0) return refuse(std::strerror(errno));
   return {};
 }
 
 // Makes --out (and its parents) and proves files can be created in it, so a
 // long run does not end unable to write its reports.
-std::string usable_out_dir(const std::string& path) {
+Status usable_out_dir(const std::string& path) {
   std::error_code ec;
   fs::create_directories(path, ec);
-  if (ec) return "cannot create it: " + ec.message();
-  if (!fs::is_directory(path, ec)) return "not a directory";
+  if (ec) return refuse("cannot create it: " + ec.message());
+  if (!fs::is_directory(path, ec)) return refuse("not a directory");
   const std::string probe = path + "/.xabi-conform-probe-" + std::to_string(::getpid());
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return std::string("cannot create files in it: ") + std::strerror(errno);
+  if (fd < 0) return refuse(std::string("cannot create files in it: ") + std::strerror(errno));
   const bool wrote = ::write(fd, "x", 1) == 1;
   const int write_errno = errno;
   ::close(fd);
   ::unlink(probe.c_str());
-  if (!wrote) return std::string("cannot write files in it: ") + std::strerror(write_errno);
+  if (!wrote) return refuse(std::string("cannot write files in it: ") + std::strerror(write_errno));
   return {};
 }
 
@@ -136,19 +141,19 @@ int run_main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command_line += std::string(i ? " " : "") + argv[i];
   if (merge->parsed()) {
     for (const auto& r : merge_reports)
-      if (auto e = readable_file(r); !e.empty()) return usage_error("merge: " + r + ": " + e);
-    if (auto e = usable_out_dir(merge_out); !e.empty()) return usage_error("merge: --out " + merge_out + ": " + e);
+      if (auto e = readable_file(r); !e) return usage_error("merge: " + r + ": " + e.error().detail);
+    if (auto e = usable_out_dir(merge_out); !e) return usage_error("merge: --out " + merge_out + ": " + e.error().detail);
     return xabi::conform::merge_command(merge_reports, merge_out, command_line);
   }
   if (diff->parsed()) {
     for (const auto& r : {diff_old, diff_new})
-      if (auto e = readable_file(r); !e.empty()) return usage_error("diff: " + r + ": " + e);
+      if (auto e = readable_file(r); !e) return usage_error("diff: " + r + ": " + e.error().detail);
     return xabi::conform::diff_command(diff_old, diff_new);
   }
   if (app.count("--shard") > 0) {
-    std::string err;
-    o.shard = xabi::conform::parse_shard(shard_text, &err);
-    if (!o.shard) return usage_error(err);
+    auto shard = xabi::conform::parse_shard(shard_text);
+    if (!shard) return usage_error(shard.error().detail);
+    o.shard = shard.value();
   }
   {
     const char* end = seed_text.data() + seed_text.size();
@@ -156,18 +161,18 @@ int run_main(int argc, char** argv) {
     if (seed_text.empty() || ec != std::errc() || p != end)
       return usage_error("--seed \"" + seed_text + "\": must be a whole number from 0 to 18446744073709551615");
   }
-  if (auto e = readable_dir(o.cases_dir); !e.empty()) return usage_error("--cases-dir " + o.cases_dir + ": " + e);
+  if (auto e = readable_dir(o.cases_dir); !e) return usage_error("--cases-dir " + o.cases_dir + ": " + e.error().detail);
   for (const auto& h : o.hosts)
-    if (auto e = readable_file(h); !e.empty()) return usage_error("--host " + h + ": " + e);
+    if (auto e = readable_file(h); !e) return usage_error("--host " + h + ": " + e.error().detail);
   if (!o.mutants.empty())
-    if (auto e = readable_file(o.mutants); !e.empty()) return usage_error("--mutants " + o.mutants + ": " + e);
+    if (auto e = readable_file(o.mutants); !e) return usage_error("--mutants " + o.mutants + ": " + e.error().detail);
   if (!o.expect.empty())
-    if (auto e = readable_file(o.expect); !e.empty()) return usage_error("--expect " + o.expect + ": " + e);
+    if (auto e = readable_file(o.expect); !e) return usage_error("--expect " + o.expect + ": " + e.error().detail);
   if (app.count("--agent") > 0)
-    if (auto e = readable_file(o.agent); !e.empty()) return usage_error("--agent " + o.agent + ": " + e);
+    if (auto e = readable_file(o.agent); !e) return usage_error("--agent " + o.agent + ": " + e.error().detail);
   if (!o.list) {
     if (o.out.empty()) return usage_error("--out DIR is required");
-    if (auto e = usable_out_dir(o.out); !e.empty()) return usage_error("--out " + o.out + ": " + e);
+    if (auto e = usable_out_dir(o.out); !e) return usage_error("--out " + o.out + ": " + e.error().detail);
   }
   o.command_line = command_line;
   return xabi::conform::run_suite(o);

@@ -49,8 +49,8 @@ uint64_t constant(const Expr& e) {
 
 }  // namespace
 
-bool judge_inputs(const Step& s, JudgeInputs& out, std::string& err) {
-  out = {};
+Result<JudgeInputs> judge_inputs(const Step& s) {
+  JudgeInputs out;
   if (s.kind == Step::Kind::kJudge) out.result = constant(s.exprs[0]);
   const bool as_written = s.kind == Step::Kind::kJudge && s.verdict == Step::Verdict::kBadCall;
   const meta::CallInfo* c = as_written ? nullptr : meta::find_call(s.call);
@@ -66,16 +66,13 @@ bool judge_inputs(const Step& s, JudgeInputs& out, std::string& err) {
       out.args.push_back(model_string(p, o.text));
     } else if (p.type == meta::Type::kCstr) {
       const uint64_t at = constant(o.expr);
-      if (!outside_guest_memory(at)) {
-        err = std::string(p.name) + ": " + kStringAddressRule;
-        return false;
-      }
+      if (!outside_guest_memory(at)) return Error{ConformError::kModelInput, std::string(p.name) + ": " + kStringAddressRule};
       out.args.push_back(Arg::str_at(Int(at)));
     } else {
       out.args.push_back(model_number(p, constant(o.expr)));
     }
   }
-  return true;
+  return out;
 }
 
 }  // namespace xabi::conform

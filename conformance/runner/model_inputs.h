@@ -7,6 +7,7 @@
 #include <string>
 
 #include "case.h"
+#include "conformance/conform_error.h"
 #include "reference/model.h"
 
 namespace xabi::conform {
@@ -34,6 +35,8 @@ struct JudgeInputs {
   ref::Args args;
   uint64_t result = 0;
 };
-bool judge_inputs(const Step& s, JudgeInputs& out, std::string& err);
+// kModelInput when a string argument given as an address points into guest
+// memory (the detail names the parameter and kStringAddressRule).
+Result<JudgeInputs> judge_inputs(const Step& s);
 
 }  // namespace xabi::conform

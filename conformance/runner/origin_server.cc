@@ -15,7 +15,7 @@ void OriginServer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string OriginServer::start() {
+Status OriginServer::start() {
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -36,7 +36,7 @@ std::string OriginServer::start() {
   server_->Delete(".*", handler);
   server_->Options(".*", handler);
   port_ = server_->bind_to_any_port("127.0.0.1");
-  if (port_ <= 0) return "the origin server could not bind a port on 127.0.0.1";
+  if (port_ <= 0) return Error{ConformError::kOrigin, "the origin server could not bind a port on 127.0.0.1"};
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return {};

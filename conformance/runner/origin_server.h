@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "conformance/conform_error.h"
+
 namespace httplib {
 class Server;
 }
@@ -25,7 +27,7 @@ class OriginServer {
  public:
   OriginServer();
   ~OriginServer();
-  std::string start();  // "" or an error
+  Status start();  // kOrigin when no port can be bound
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::vector<OriginRequest> requests() const;
   void stop();  // closes the listening socket: connections are then refused

@@ -13,19 +13,16 @@
 namespace xabi::conform {
 namespace {
 
-bool read_report(const std::string& path, Report* report, std::string* error) {
+// The report at `path`: kIo when it cannot be read, kBadReport when it is
+// not a report.json; the detail starts with the path.
+Result<Report> read_report(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   if (in) text << in.rdbuf();
-  if (!in || in.bad()) {
-    *error = path + ": cannot read it";
-    return false;
-  }
-  if (!parse_json(text.str(), report, error)) {
-    *error = path + ": not a report.json: " + *error;
-    return false;
-  }
-  return true;
+  if (!in || in.bad()) return Error{ConformError::kIo, path + ": cannot read it"};
+  auto report = parse_json(text.str());
+  if (!report) return Error{ConformError::kBadReport, path + ": not a report.json: " + report.error().detail};
+  return report;
 }
 
 // The host logs a shard's report names relative to its own folder, named
@@ -46,19 +43,21 @@ void rebase_logs(Report& report, const std::string& report_path, const std::stri
 int merge_command(const std::vector<std::string>& reports, const std::string& out, const std::string& command_line) {
   std::vector<ShardReport> shards;
   for (const auto& path : reports) {
-    ShardReport s{path, {}};
-    if (std::string err; !read_report(path, &s.report, &err)) {
-      std::cerr << "xabi-conform merge: " << err << "\n";
+    auto report = read_report(path);
+    if (!report) {
+      std::cerr << "xabi-conform merge: " << report.error().detail << "\n";
       return 2;
     }
+    ShardReport s{path, std::move(report).value()};
     rebase_logs(s.report, path, out);
     shards.push_back(std::move(s));
   }
-  Report merged;
-  if (std::string err; !merge_reports(shards, command_line, &merged, &err)) {
-    std::cerr << "xabi-conform merge: refused: " << err << "\n";
+  auto merging = merge_reports(shards, command_line);
+  if (!merging) {
+    std::cerr << "xabi-conform merge: refused: " << merging.error().detail << "\n";
     return 2;
   }
+  const Report& merged = merging.value();
   if (const int st = publish_reports(merged, out, true); st != 0) return st;
   bool ok = true;
   for (const auto& h : merged.hosts()) ok &= host_passed(h);
@@ -67,13 +66,13 @@ int merge_command(const std::vector<std::string>& reports, const std::string& ou
 }
 
 int diff_command(const std::string& before, const std::string& after) {
-  Report a, b;
-  for (auto [path, r] : {std::pair{&before, &a}, std::pair{&after, &b}})
-    if (std::string err; !read_report(*path, r, &err)) {
-      std::cerr << "xabi-conform diff: " << err << "\n";
-      return 2;
-    }
-  const ReportDiff d = diff_reports(a, b);
+  auto a = read_report(before);
+  auto b = a ? read_report(after) : a;
+  if (!b) {
+    std::cerr << "xabi-conform diff: " << b.error().detail << "\n";
+    return 2;
+  }
+  const ReportDiff d = diff_reports(a.value(), b.value());
   std::cout << diff_text(d);
   return d.count(CaseChange::Kind::kRegression) > 0 ? 1 : 0;
 }

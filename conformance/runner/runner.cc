@@ -29,33 +29,28 @@ struct Expectation {
   std::string host, pattern, reason;
 };
 
-bool load_expectations(const std::string& path, std::vector<Expectation>& out, std::string& error) {
-  if (path.empty()) return true;
+// The expectations file's xfail entries (none for an empty path).
+Result<std::vector<Expectation>> load_expectations(const std::string& path) {
+  std::vector<Expectation> out;
+  if (path.empty()) return out;
+  const auto refuse = [&](const std::string& why) { return Error{ConformError::kExpectations, path + ": " + why}; };
   std::ifstream in(path);
-  if (!in) {
-    error = path + ": cannot read the expectations file";
-    return false;
-  }
+  if (!in) return refuse("cannot read the expectations file");
   nlohmann::json j;
   try {
     in >> j;
-  } catch (const std::exception& e) {
-    error = path + ": not valid JSON: " + e.what();
-    return false;
+  } catch (const std::exception& e) {  // nlohmann's way to say "not JSON"
+    return refuse(std::string("not valid JSON: ") + e.what());
   }
-  if (!j.is_object() || !j.contains("xfail") || !j["xfail"].is_array()) {
-    error = path + ": expected {\"xfail\": [{\"host\": NAME, \"case\": GLOB, \"reason\": TEXT}, ...]}";
-    return false;
-  }
+  if (!j.is_object() || !j.contains("xfail") || !j["xfail"].is_array())
+    return refuse("expected {\"xfail\": [{\"host\": NAME, \"case\": GLOB, \"reason\": TEXT}, ...]}");
   for (const auto& e : j["xfail"]) {
     if (!e.is_object() || !e.contains("host") || !e.contains("case") || !e.contains("reason") || !e["host"].is_string() ||
-        !e["case"].is_string() || !e["reason"].is_string() || e["reason"].get<std::string>().empty()) {
-      error = path + ": every xfail entry needs \"host\", \"case\" and a non-empty \"reason\"";
-      return false;
-    }
+        !e["case"].is_string() || !e["reason"].is_string() || e["reason"].get<std::string>().empty())
+      return refuse("every xfail entry needs \"host\", \"case\" and a non-empty \"reason\"");
     out.push_back({e["host"], e["case"], e["reason"]});
   }
-  return true;
+  return out;
 }
 
 bool glob_any(const std::string& patterns, const std::string& id) {
@@ -192,23 +187,21 @@ bool run_host(const Options& o, const HostRunConfig& h, const std::vector<const 
   return tot->fail() == 0 && tot->xpass() == 0;
 }
 
-bool preflight(const Adapter& a, const std::string& default_agent, std::string& error) {
+// The adapter's agent image exists and its command can be run.
+Status preflight(const Adapter& a, const std::string& default_agent) {
   std::string agent = a.agent.empty() ? default_agent : a.agent;
-  if (!fs::exists(agent)) {
-    error = a.path + ": the agent image " + agent + " does not exist (build target xabi-agent, or set \"agent\")";
-    return false;
-  }
+  if (!fs::exists(agent))
+    return Error{ConformError::kAdapter,
+                 a.path + ": the agent image " + agent + " does not exist (build target xabi-agent, or set \"agent\")"};
   LaunchVars v;
   v.image = agent;
   auto argv = a.expand(v);
   const std::string& exe = argv[0];
   if (exe.find('/') != std::string::npos) {
-    if (access(exe.c_str(), X_OK) != 0) {
-      error = a.path + ": the host command " + exe + " is not an executable file";
-      return false;
-    }
+    if (access(exe.c_str(), X_OK) != 0)
+      return Error{ConformError::kAdapter, a.path + ": the host command " + exe + " is not an executable file"};
   }
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -236,24 +229,23 @@ bool case_selected(const Case& c, const Options& o) {
   return true;
 }
 
-void ReportFiles::wrote(bool ok, const std::string& path, const std::string& err) {
-  if (ok) {
+void ReportFiles::wrote(const Status& write, const std::string& path) {
+  if (write) {
     written.push_back(path);
   } else {
-    std::cerr << "xabi-conform: cannot write the report " << path << ": " << err << "\n";
+    std::cerr << "xabi-conform: cannot write the report " << path << ": " << write.error().detail << "\n";
     unwritten.push_back(path);
   }
 }
 
 int publish_reports(const Report& report, const std::string& out, bool junit, ReportFiles files) {
-  std::string err;
   if (junit)
     for (const auto& run : report.hosts()) {
       const std::string path = out + "/junit-" + run.name() + ".xml";
-      files.wrote(write_junit(run, report, path, &err), path, err);
+      files.wrote(write_junit(run, report, path), path);
     }
-  files.wrote(write_json(report, out + "/report.json", &err), out + "/report.json", err);
-  files.wrote(write_html(report, out + "/report.html", &err), out + "/report.html", err);
+  files.wrote(write_json(report, out + "/report.json"), out + "/report.json");
+  files.wrote(write_html(report, out + "/report.html"), out + "/report.html");
   const auto& written = files.written;
   const auto& unwritten = files.unwritten;
   std::cout << summary_table(report);
@@ -311,43 +303,42 @@ int run_suite(const Options& o) {
   for (const auto& path : o.hosts) {
     auto l = load_adapter(path);
     if (!l) {
-      std::cerr << "xabi-conform: bad adapter: " << l.error << "\n";
+      std::cerr << "xabi-conform: bad adapter: " << l.error().detail << "\n";
       return 2;
     }
-    std::string err;
-    if (!preflight(*l.adapter, o.agent, err)) {
-      std::cerr << "xabi-conform: " << err << "\n";
+    if (auto ready = preflight(l.value(), o.agent); !ready) {
+      std::cerr << "xabi-conform: " << ready.error().detail << "\n";
       return 2;
     }
-    adapters.push_back(*l.adapter);
+    adapters.push_back(std::move(l).value());
   }
   std::optional<Adapter> mutant_adapter;
   if (!o.mutants.empty()) {
     auto l = load_adapter(o.mutants);
     if (!l) {
-      std::cerr << "xabi-conform: bad adapter: " << l.error << "\n";
+      std::cerr << "xabi-conform: bad adapter: " << l.error().detail << "\n";
       return 2;
     }
-    if (l.adapter->mutants_list.empty()) {
+    if (l.value().mutants_list.empty()) {
       std::cerr << "xabi-conform: " << o.mutants << ": --mutants needs an adapter with a \"mutants\" command\n";
       return 2;
     }
-    std::string err;
-    if (!preflight(*l.adapter, o.agent, err)) {
-      std::cerr << "xabi-conform: " << err << "\n";
+    if (auto ready = preflight(l.value(), o.agent); !ready) {
+      std::cerr << "xabi-conform: " << ready.error().detail << "\n";
       return 2;
     }
-    mutant_adapter = *l.adapter;
+    mutant_adapter = std::move(l).value();
   }
   if (adapters.empty() && !mutant_adapter) {
     std::cerr << "xabi-conform: no --host given\n";
     return 2;
   }
-  std::vector<Expectation> xf;
-  if (std::string err; !load_expectations(o.expect, xf, err)) {
-    std::cerr << "xabi-conform: " << err << "\n";
+  auto expectations = load_expectations(o.expect);
+  if (!expectations) {
+    std::cerr << "xabi-conform: " << expectations.error().detail << "\n";
     return 2;
   }
+  const std::vector<Expectation> xf = std::move(expectations).value();
   if (std::error_code ec; !fs::create_directories(o.out, ec) && ec) {
     std::cerr << "xabi-conform: --out " << o.out << ": cannot create it: " << ec.message() << "\n";
     return 2;
@@ -389,9 +380,8 @@ int run_suite(const Options& o) {
   for (const auto& a : adapters) {
     HostRun* run = report.add_hosts();
     ok &= run_host(o, {&a, o.mutant, o.fail_fast, tty, a.name}, part, xf, positions, *run);
-    std::string err;
     const std::string junit = o.out + "/junit-" + a.name + ".xml";
-    files.wrote(write_junit(*run, report, junit, &err), junit, err);
+    files.wrote(write_junit(*run, report, junit), junit);
   }
   if (mutant_adapter) {
     // The mutation check: every mutant must fail at least one case.

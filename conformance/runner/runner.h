@@ -45,7 +45,7 @@ int run_suite(const Options& o);
 // (each said on stderr as it fails; any of them fails the run with exit 3).
 struct ReportFiles {
   std::vector<std::string> written, unwritten;
-  void wrote(bool ok, const std::string& path, const std::string& err);
+  void wrote(const Status& written, const std::string& path);
 };
 
 // Writes report.json and report.html into `out` (and with `junit` a

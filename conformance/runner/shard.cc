@@ -1,6 +1,7 @@
 #include "shard.h"
 
 #include <charconv>
+#include <optional>
 
 namespace xabi::conform {
 
@@ -26,27 +27,17 @@ std::optional<uint32_t> whole_number(std::string_view s) {
 
 }  // namespace
 
-std::optional<ShardSpec> parse_shard(std::string_view text, std::string* error) {
-  const std::string why = "--shard \"" + std::string(text) + "\": ";
+Result<ShardSpec> parse_shard(std::string_view text) {
+  const auto refuse = [&](const std::string& why) {
+    return Error{ConformError::kUsage, "--shard \"" + std::string(text) + "\": " + why};
+  };
   const size_t slash = text.find('/');
-  if (slash == std::string_view::npos) {
-    if (error) *error = why + "must be K/N, e.g. 2/4 (shard K of N)";
-    return std::nullopt;
-  }
+  if (slash == std::string_view::npos) return refuse("must be K/N, e.g. 2/4 (shard K of N)");
   const auto k = whole_number(text.substr(0, slash));
   const auto n = whole_number(text.substr(slash + 1));
-  if (!k || !n) {
-    if (error) *error = why + "K and N must be whole numbers (K/N, e.g. 2/4)";
-    return std::nullopt;
-  }
-  if (*n < 1 || *n > kMaxShards) {
-    if (error) *error = why + "N must be from 1 to " + std::to_string(kMaxShards);
-    return std::nullopt;
-  }
-  if (*k < 1 || *k > *n) {
-    if (error) *error = why + "K must be from 1 to N (" + std::to_string(*n) + ")";
-    return std::nullopt;
-  }
+  if (!k || !n) return refuse("K and N must be whole numbers (K/N, e.g. 2/4)");
+  if (*n < 1 || *n > kMaxShards) return refuse("N must be from 1 to " + std::to_string(kMaxShards));
+  if (*k < 1 || *k > *n) return refuse("K must be from 1 to N (" + std::to_string(*n) + ")");
   return ShardSpec{*k, *n};
 }
 

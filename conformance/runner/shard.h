@@ -5,9 +5,10 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "conformance/conform_error.h"
 
 namespace xabi::conform {
 
@@ -20,8 +21,9 @@ inline constexpr uint32_t kMaxShards = 1024;
 
 // 64-bit FNV-1a.
 uint64_t fnv1a(std::string_view text);
-// Parses "K/N" with 1 <= K <= N <= kMaxShards; on failure `error` says why.
-std::optional<ShardSpec> parse_shard(std::string_view text, std::string* error);
+// Parses "K/N" with 1 <= K <= N <= kMaxShards; else kUsage, whose detail
+// says why ("--shard \"4/3\": K must be from 1 to N (3)").
+Result<ShardSpec> parse_shard(std::string_view text);
 bool in_shard(std::string_view id, const ShardSpec& shard);
 
 }  // namespace xabi::conform

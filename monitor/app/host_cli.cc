@@ -129,9 +129,9 @@ int run_main(int argc, char** argv, const HostCli& cli) {
     if (commands[i]->parsed()) return cli.commands[i].run();
 
   // Every value is checked before anything starts.
-  uint64_t memory = 0;
-  if (auto e = xabi::app::parse_memory(memory_text, memory); !e.empty())
-    return usage_error("--memory \"" + memory_text + "\": " + e);
+  const auto memory_quota = xabi::app::parse_memory(memory_text);
+  if (!memory_quota) return usage_error("--memory \"" + memory_text + "\": " + memory_quota.error().detail);
+  const uint64_t memory = memory_quota.value();
   double timeout_s = 0;
   {
     char* end = nullptr;
@@ -140,32 +140,34 @@ int run_main(int argc, char** argv, const HostCli& cli) {
     if (timeout_text.empty() || *end != '\0' || errno == ERANGE)
       return usage_error("--timeout \"" + timeout_text + "\": not a number of seconds");
   }
-  int64_t timeout_ms = 0;
-  if (auto e = xabi::app::check_timeout(timeout_s, timeout_ms); !e.empty())
-    return usage_error("--timeout \"" + timeout_text + "\": " + e);
+  const auto timeout = xabi::app::check_timeout(timeout_s);
+  if (!timeout) return usage_error("--timeout \"" + timeout_text + "\": " + timeout.error().detail);
+  const int64_t timeout_ms = timeout.value();
   if (run->count("--origin") > 0) {
-    std::string canonical;
-    if (auto e = xabi::app::check_origin(origin, canonical); !e.empty())
-      return usage_error("--origin \"" + origin + "\": " + e);
-    origin = canonical;
+    auto canonical = xabi::app::check_origin(origin);
+    if (!canonical) return usage_error("--origin \"" + origin + "\": " + canonical.error().detail);
+    origin = canonical.value();
   }
   if (run->count("--listen") > 0)
-    if (auto e = xabi::app::check_listen(listen); !e.empty()) return usage_error("--listen \"" + listen + "\": " + e);
+    if (auto usable = xabi::app::check_listen(listen); !usable)
+      return usage_error("--listen \"" + listen + "\": " + usable.error().detail);
   const std::string bootstrap_file = bootstrap_path(cli, bootstrap);
   xabi::UniqueFd report_fd;
   if (run->count("--report") > 0) {
     if (same_file(report, image) || same_file(report, bootstrap_file))
       return usage_error("--report " + report + ": that is the image or the bootstrap; it would be overwritten");
-    if (auto e = xabi::app::open_report(report, report_fd); !e.empty()) return usage_error("--report " + report + ": " + e);
+    auto opened = xabi::app::open_report(report);
+    if (!opened) return usage_error("--report " + report + ": " + opened.error().detail);
+    report_fd = std::move(opened).value();
   }
 
   nlohmann::json out = {{"image", image}, {"mode", on_violation}};
   auto finish = [&](int status) {
     out["xabi_host_status"] = status;
     if (!report_fd.valid()) return status;
-    if (auto e = xabi::app::write_report(report_fd, out.dump(2) + "\n"); !e.empty()) {
-      std::cerr << cli.name << ": cannot write the report " << report << ": " << e << " (the run's own status was " << status
-                << ")\n";
+    if (auto written = xabi::app::write_report(report_fd, out.dump(2) + "\n"); !written) {
+      std::cerr << cli.name << ": cannot write the report " << report << ": " << written.error().detail
+                << " (the run's own status was " << status << ")\n";
       return kExitReportNotWritten;
     }
     return status;
@@ -175,9 +177,9 @@ int run_main(int argc, char** argv, const HostCli& cli) {
     out["error"] = why;
     return finish(kExitLaunchFailed);
   };
-  if (auto e = xabi::app::check_image(image); !e.empty()) return launch_failed(image + ": " + e);
-  if (auto e = xabi::app::check_bootstrap(bootstrap_file); !e.empty())
-    return launch_failed("the bootstrap " + bootstrap_file + " cannot be run: " + e);
+  if (auto usable = xabi::app::check_image(image); !usable) return launch_failed(image + ": " + usable.error().detail);
+  if (auto usable = xabi::app::check_bootstrap(bootstrap_file); !usable)
+    return launch_failed("the bootstrap " + bootstrap_file + " cannot be run: " + usable.error().detail);
 
   xabi::launch::LaunchSpec spec;
   spec.image_path = image;

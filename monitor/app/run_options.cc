@@ -38,6 +38,11 @@ bool parse_port(std::string_view s, unsigned lo, unsigned hi) {
   return v >= lo && v <= hi;
 }
 
+Error bad(std::string why) { return {OptionError::kBadOption, std::move(why)}; }
+Error unwritable(std::string why) { return {OptionError::kReportUnwritable, std::move(why)}; }
+Error bootstrap_unusable(std::string why) { return {OptionError::kBootstrapUnusable, std::move(why)}; }
+Error image_unusable(std::string why) { return {OptionError::kImageUnusable, std::move(why)}; }
+
 std::string in_parens(std::string_view why, std::string_view form) {
   return std::string(why) + " (" + std::string(form) + ")";
 }
@@ -52,7 +57,7 @@ std::string size_text(uint64_t bytes) {
 
 uint64_t max_memory_quota() { return XABI_LINK_REGION_SIZE - XABI_LINK_ARENA_OFFSET; }
 
-std::string parse_memory(std::string_view text, uint64_t& bytes) {
+Result<uint64_t> parse_memory(std::string_view text) {
   constexpr std::string_view kForm = "give BYTES or a size with a binary unit, such as 64K, 16M or 1G";
   size_t i = 0;
   uint64_t v = 0;
@@ -62,7 +67,7 @@ std::string parse_memory(std::string_view text, uint64_t& bytes) {
     if (v > (UINT64_MAX - d) / 10) overflow = true;
     else v = v * 10 + d;
   }
-  if (i == 0) return in_parens("not a size", kForm);
+  if (i == 0) return bad(in_parens("not a size", kForm));
   const std::string_view unit = text.substr(i);
   int shift = 0;
   if (!unit.empty()) {
@@ -71,61 +76,59 @@ std::string parse_memory(std::string_view text, uint64_t& bytes) {
       case 'm': shift = 20; break;
       case 'g': shift = 30; break;
       case 't': shift = 40; break;
-      default: return in_parens("unknown unit \"" + std::string(unit) + "\"", kForm);
+      default: return bad(in_parens("unknown unit \"" + std::string(unit) + "\"", kForm));
     }
     const std::string_view rest = unit.substr(1);
     if (rest == "B" || rest == "b")
-      return "\"" + std::string(unit) + "\" is ambiguous: write " + std::string(1, unit[0]) + " or " + std::string(1, unit[0]) +
-             "iB (units are binary: 1K = 1024 bytes)";
-    if (!rest.empty() && rest != "iB" && rest != "ib") return in_parens("unknown unit \"" + std::string(unit) + "\"", kForm);
+      return bad("\"" + std::string(unit) + "\" is ambiguous: write " + std::string(1, unit[0]) + " or " +
+                 std::string(1, unit[0]) + "iB (units are binary: 1K = 1024 bytes)");
+    if (!rest.empty() && rest != "iB" && rest != "ib") return bad(in_parens("unknown unit \"" + std::string(unit) + "\"", kForm));
   }
   if (overflow || v > (UINT64_MAX >> shift)) overflow = true;
   else v <<= shift;
   const uint64_t max = max_memory_quota();
   if (overflow || v > max)
-    return "larger than the most the host can give a picoprocess (" + size_text(max) + ")";
-  if (v == 0) return "must be at least 1 byte";
-  bytes = v;
-  return {};
+    return bad("larger than the most the host can give a picoprocess (" + size_text(max) + ")");
+  if (v == 0) return bad("must be at least 1 byte");
+  return v;
 }
 
-std::string check_timeout(double seconds, int64_t& milliseconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "must be a number of seconds, 0 (never) or more";
-  if (seconds > kMaxTimeoutSeconds) return "must be at most 1e9 seconds";
-  milliseconds = static_cast<int64_t>(std::ceil(seconds * 1000));
-  return {};
+Result<int64_t> check_timeout(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return bad("must be a number of seconds, 0 (never) or more");
+  if (seconds > kMaxTimeoutSeconds) return bad("must be at most 1e9 seconds");
+  return static_cast<int64_t>(std::ceil(seconds * 1000));
 }
 
-std::string check_origin(std::string_view origin, std::string& canonical) {
+Result<std::string> check_origin(std::string_view origin) {
   constexpr std::string_view kScheme = "http://";
   if (!origin.starts_with(kScheme)) {
     bool http_any_case = origin.size() >= kScheme.size();
     for (size_t i = 0; http_any_case && i < kScheme.size(); ++i) http_any_case = lower(origin[i]) == kScheme[i];
-    if (http_any_case) return "write the scheme in lower case: http://";
-    if (origin.find("://") != std::string_view::npos) return in_parens("only http:// origins are supported", kOriginForm);
-    return in_parens("not an http:// URL", kOriginForm);
+    if (http_any_case) return bad("write the scheme in lower case: http://");
+    if (origin.find("://") != std::string_view::npos) return bad(in_parens("only http:// origins are supported", kOriginForm));
+    return bad(in_parens("not an http:// URL", kOriginForm));
   }
   const std::string_view rest = origin.substr(kScheme.size());
   const size_t end = rest.find_first_of("/?#");
   const std::string_view authority = rest.substr(0, end);
   const std::string_view tail = end == std::string_view::npos ? std::string_view() : rest.substr(end);
-  if (authority.find('@') != std::string_view::npos) return in_parens("user info (user@) is not allowed", kOriginForm);
+  if (authority.find('@') != std::string_view::npos) return bad(in_parens("user info (user@) is not allowed", kOriginForm));
   if (!tail.empty() && tail != "/") {
     if (tail[0] != '/' || tail.find_first_of("?#") != std::string_view::npos)
-      return in_parens("a query or fragment is not allowed", kOriginForm);
-    return in_parens("a path is not allowed", kOriginForm);
+      return bad(in_parens("a query or fragment is not allowed", kOriginForm));
+    return bad(in_parens("a path is not allowed", kOriginForm));
   }
   std::string_view host = authority, port;
   bool has_port = false;
   if (host.starts_with("[")) {
     const size_t close = host.find(']');
-    if (close == std::string_view::npos) return "the IPv6 address lacks its closing ']'";
+    if (close == std::string_view::npos) return bad("the IPv6 address lacks its closing ']'");
     const std::string v6(host.substr(1, close - 1));
     in6_addr a{};
-    if (::inet_pton(AF_INET6, v6.c_str(), &a) != 1) return "[" + v6 + "] is not an IPv6 address";
+    if (::inet_pton(AF_INET6, v6.c_str(), &a) != 1) return bad("[" + v6 + "] is not an IPv6 address");
     const std::string_view after = host.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':') return in_parens("unexpected text after the IPv6 address", kOriginForm);
+      if (after[0] != ':') return bad(in_parens("unexpected text after the IPv6 address", kOriginForm));
       has_port = true;
       port = after.substr(1);
     }
@@ -135,76 +138,75 @@ std::string check_origin(std::string_view origin, std::string& canonical) {
       port = host.substr(colon + 1);
       host = host.substr(0, colon);
     }
-    if (host.empty()) return in_parens("the host is missing", kOriginForm);
+    if (host.empty()) return bad(in_parens("the host is missing", kOriginForm));
     for (char c : host)
-      if (!host_byte(c)) return "the host may hold only letters, digits, '-' and '.', or be a bracketed IPv6 address";
+      if (!host_byte(c)) return bad("the host may hold only letters, digits, '-' and '.', or be a bracketed IPv6 address");
   }
-  if (has_port && !parse_port(port, 1, 65535)) return "the port must be a number from 1 to 65535";
-  canonical = std::string(kScheme) + std::string(authority);
+  if (has_port && !parse_port(port, 1, 65535)) return bad("the port must be a number from 1 to 65535");
+  const std::string canonical = std::string(kScheme) + std::string(authority);
   // What passes here must be what the host itself takes as an origin.
   const auto u = calls::parse_http_url(canonical);
-  if (!u || u->path != "/") return in_parens("not a valid origin", kOriginForm);
-  return {};
+  if (!u || u->path != "/") return bad(in_parens("not a valid origin", kOriginForm));
+  return canonical;
 }
 
-std::string check_listen(std::string_view spec) {
+Status check_listen(std::string_view spec) {
   constexpr std::string_view kForm = "give unix:PATH or tcp:IPV4:PORT, e.g. tcp:127.0.0.1:8080";
   if (spec.starts_with("unix:")) {
     const std::string path(spec.substr(5));
-    if (path.empty()) return in_parens("the socket path is missing", kForm);
+    if (path.empty()) return bad(in_parens("the socket path is missing", kForm));
     if (path.size() >= sizeof(sockaddr_un{}.sun_path))
-      return "the socket path is longer than " + std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes";
+      return bad("the socket path is longer than " + std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes");
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode))
-      return path + " exists and is not a socket (it is left alone; only a stale socket is replaced)";
+      return bad(path + " exists and is not a socket (it is left alone; only a stale socket is replaced)");
     return {};
   }
   if (spec.starts_with("tcp:")) {
     const std::string_view rest = spec.substr(4);
     const size_t colon = rest.rfind(':');
-    if (colon == std::string_view::npos) return in_parens("the port is missing", kForm);
+    if (colon == std::string_view::npos) return bad(in_parens("the port is missing", kForm));
     const std::string addr(rest.substr(0, colon));
-    if (addr.empty()) return in_parens("the address is missing", kForm);
+    if (addr.empty()) return bad(in_parens("the address is missing", kForm));
     in_addr a{};
-    if (::inet_pton(AF_INET, addr.c_str(), &a) != 1) return in_parens("\"" + addr + "\" is not an IPv4 address", kForm);
-    if (!parse_port(rest.substr(colon + 1), 0, 65535)) return "the port must be a number from 0 (any free port) to 65535";
+    if (::inet_pton(AF_INET, addr.c_str(), &a) != 1) return bad(in_parens("\"" + addr + "\" is not an IPv4 address", kForm));
+    if (!parse_port(rest.substr(colon + 1), 0, 65535)) return bad("the port must be a number from 0 (any free port) to 65535");
     return {};
   }
-  return in_parens("unknown kind of endpoint", kForm);
+  return bad(in_parens("unknown kind of endpoint", kForm));
 }
 
-std::string open_report(const std::string& path, UniqueFd& fd) {
-  if (path.empty()) return "the path is empty";
+Result<UniqueFd> open_report(const std::string& path) {
+  if (path.empty()) return unwritable("the path is empty");
   UniqueFd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!f.valid()) return std::string("cannot create it: ") + std::strerror(errno);
-  fd = std::move(f);
-  return {};
+  if (!f.valid()) return unwritable(std::string("cannot create it: ") + std::strerror(errno));
+  return f;
 }
 
-std::string write_report(UniqueFd& fd, std::string_view text) {
+Status write_report(UniqueFd& fd, std::string_view text) {
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::strerror(n < 0 ? errno : EIO);
+    if (n <= 0) return unwritable(std::strerror(n < 0 ? errno : EIO));
     done += static_cast<size_t>(n);
   }
-  if (::close(fd.release()) != 0) return std::strerror(errno);
+  if (::close(fd.release()) != 0) return unwritable(std::strerror(errno));
   return {};
 }
 
-std::string check_bootstrap(const std::string& path) {
+Status check_bootstrap(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
-  if (S_ISDIR(st.st_mode)) return "it is a directory";
-  if (!S_ISREG(st.st_mode)) return "not a regular file";
-  if (::access(path.c_str(), X_OK) != 0) return std::strerror(errno);
+  if (::stat(path.c_str(), &st) != 0) return bootstrap_unusable(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return bootstrap_unusable("it is a directory");
+  if (!S_ISREG(st.st_mode)) return bootstrap_unusable("not a regular file");
+  if (::access(path.c_str(), X_OK) != 0) return bootstrap_unusable(std::strerror(errno));
   return {};
 }
 
-std::string check_image(const std::string& path) {
+Status check_image(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return "it is a directory, not a guest image";
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return image_unusable("it is a directory, not a guest image");
   return {};  // the launcher says why any other image cannot be used
 }
 

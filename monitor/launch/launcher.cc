@@ -90,18 +90,22 @@ std::string status_field(pid_t pid, const std::string& key) {
   return {};
 }
 
-// What /proc/PID/status shows that a sealed picoprocess must not have: a
-// filter mode other than 2, privileges that can grow, any capability, uid or
-// gid 0. "" when all is as it must be.
-std::string unsealed_status(pid_t pid) {
+// Refuses (kSealBroken) what /proc/PID/status shows that a sealed
+// picoprocess must not have: a filter mode other than 2, privileges that can
+// grow, any capability, uid or gid 0.
+Status check_sealed_status(pid_t pid) {
   std::string why;
+  auto verdict = [&]() -> Status {
+    if (why.empty()) return {};
+    return Error{ErrorCode::kSealBroken, "/proc/" + std::to_string(pid) + "/status says " + why};
+  };
   auto expect = [&](const char* key, const std::string& want) {
     const std::string got = status_field(pid, key);
     if (got != want) why += std::string(why.empty() ? "" : ", ") + key + "=" + got;
   };
   expect("Seccomp", "2");
   expect("NoNewPrivs", "1");
-  if (XABI_MUTANT(privileges_kept)) return why;
+  if (XABI_MUTANT(privileges_kept)) return verdict();
   for (const char* cap : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) expect(cap, "0000000000000000");
   for (const char* ids : {"Uid", "Gid"}) {
     std::istringstream in(status_field(pid, ids));  // real, effective, saved, fs
@@ -110,7 +114,7 @@ std::string unsealed_status(pid_t pid) {
       if (id == "0") n = -100;
     if (n != 4) why += std::string(why.empty() ? "" : ", ") + ids + "=" + status_field(pid, ids);
   }
-  return why;
+  return verdict();
 }
 
 std::string fd_link(int fd) {
@@ -243,8 +247,7 @@ Status await_sealed(Picoprocess& p, std::chrono::milliseconds timeout) {
   if (!listener) return abandon(p, system_error(ErrorCode::kSealBroken, "pidfd_getfd(listener)"));
   if (const std::string link = fd_link(listener.get()); link != "anon_inode:seccomp notify")
     return abandon(p, Error{ErrorCode::kSealBroken, "listener fd is \"" + link + "\""});
-  if (std::string why = unsealed_status(p.pid()); !why.empty())
-    return abandon(p, Error{ErrorCode::kSealBroken, "/proc/" + std::to_string(p.pid()) + "/status says " + why});
+  if (Status sealed_status = check_sealed_status(p.pid()); !sealed_status) return abandon(p, sealed_status.error());
   p.set_sealed(std::move(listener));
   // Shared futex (no FUTEX_PRIVATE_FLAG): the bootstrap waits on its own
   // mapping of the same memfd page.

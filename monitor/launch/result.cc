@@ -6,32 +6,6 @@
 
 namespace xabi::launch {
 
-std::string_view error_name(ErrorCode c) {
-  switch (c) {
-#define XABI_LAUNCH_NAME(name, msg) \
-  case ErrorCode::name:             \
-    return #name;
-    XABI_LAUNCH_ERRORS(XABI_LAUNCH_NAME)
-#undef XABI_LAUNCH_NAME
-  }
-  return "unknown";
-}
-
-std::string_view error_message(ErrorCode c) {
-  switch (c) {
-#define XABI_LAUNCH_MSG(name, msg) \
-  case ErrorCode::name:            \
-    return msg;
-    XABI_LAUNCH_ERRORS(XABI_LAUNCH_MSG)
-#undef XABI_LAUNCH_MSG
-  }
-  return "unknown error";
-}
-
-std::string describe(const Error& e) {
-  return std::string(error_name(e.code)) + ": " + e.detail;
-}
-
 std::string explain(const Error& e) {
   std::string_view detail = e.detail;
   if (e.code == ErrorCode::kInvalidImage) {

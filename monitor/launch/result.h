@@ -1,4 +1,5 @@
 // Named errors and Result<T> for the launcher: no exceptions cross its API.
+// The types are common/xabi/result.h's, with the launcher's codes.
 //
 // Usage:
 //   Result<Picoprocess> r = launch(spec);
@@ -8,11 +9,10 @@
 //   if (!s) ...
 #pragma once
 
-#include <cassert>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
+
+#include "xabi/result.h"
 
 namespace xabi::launch {
 
@@ -34,52 +34,15 @@ namespace xabi::launch {
   X(kWrongState, "the picoprocess is not in a state that allows this")                         \
   X(kNoNotification, "no system-call notification could be received")
 
-enum class ErrorCode {
-#define XABI_LAUNCH_ENUM(name, msg) name,
-  XABI_LAUNCH_ERRORS(XABI_LAUNCH_ENUM)
-#undef XABI_LAUNCH_ENUM
-};
+XABI_ERROR_CODES(ErrorCode, XABI_LAUNCH_ERRORS)
 
-std::string_view error_name(ErrorCode c);     // "kSealTimeout"
-std::string_view error_message(ErrorCode c);  // one line, plain words
-
-struct Error {
-  ErrorCode code;
-  std::string detail;  // what exactly: a path, an errno text, a field
-};
-
+using Error = xabi::Error<ErrorCode>;
 template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error error) : error_(std::move(error)) {}
-  explicit operator bool() const { return value_.has_value(); }
-  T& value() & { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  const T& value() const& { return *value_; }
-  const Error& error() const { return *error_; }
+using Result = xabi::Result<T, ErrorCode>;
+using Status = xabi::Status<ErrorCode>;
 
- private:
-  std::optional<T> value_;
-  std::optional<Error> error_;
-};
-
-template <>
-class [[nodiscard]] Result<void> {
- public:
-  Result() = default;
-  Result(Error error) : error_(std::move(error)) {}
-  explicit operator bool() const { return !error_.has_value(); }
-  const Error& error() const { return *error_; }
-
- private:
-  std::optional<Error> error_;
-};
-
-using Status = Result<void>;
-
-// "kSealTimeout: <detail>": for logs and tests, where the name is the point.
-std::string describe(const Error& e);
+// describe(e): "kSealTimeout: <detail>" (common/xabi/result.h).
+using xabi::describe;
 
 // "<error_message>: <detail>", for users (xabi-host's messages and report):
 // "the image is not a valid guest image: image asks for an interpreter

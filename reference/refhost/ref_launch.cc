@@ -32,7 +32,8 @@ namespace {
 
 constexpr uint64_t kPage = XABI_PAGE;  // the ABI's page is the x86-64 page the kernel maps
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+// "what: strerror(errno)" under `code`.
+Error errno_error(RefhostError code, const std::string& what) { return {code, what + ": " + std::strerror(errno)}; }
 
 // Why the bootstrap gave up, from its exit status (bootstrap_exit.h: it has
 // no stderr), in words for the refhost's user.
@@ -56,21 +57,15 @@ std::string bootstrap_gave_up(int status) {
 
 // The argument block xabi_args() returns (host_link.h): u64 count, count
 // guest pointers into the strings, then the NUL-terminated strings.
-bool encode_args(const std::vector<std::string>& args, uint64_t block_address, std::vector<uint8_t>& out,
-                 std::string& error) {
+Result<std::vector<uint8_t>> encode_args(const std::vector<std::string>& args, uint64_t block_address) {
   uint64_t size = 8 + 8 * static_cast<uint64_t>(args.size());
   for (const auto& a : args) {
-    if (a.find('\0') != std::string::npos) {
-      error = "an argument contains a NUL byte";
-      return false;
-    }
+    if (a.find('\0') != std::string::npos) return Error{RefhostError::kInvalidArgument, "an argument contains a NUL byte"};
     size += a.size() + 1;
   }
-  if (size > XABI_LINK_ARGS_MAX) {
-    error = "arguments take more than " + std::to_string(XABI_LINK_ARGS_MAX) + " bytes";
-    return false;
-  }
-  out.assign(size, 0);
+  if (size > XABI_LINK_ARGS_MAX)
+    return Error{RefhostError::kInvalidArgument, "arguments take more than " + std::to_string(XABI_LINK_ARGS_MAX) + " bytes"};
+  std::vector<uint8_t> out(size, 0);
   const uint64_t count = args.size();
   std::memcpy(out.data(), &count, 8);
   uint64_t at = 8 + 8 * count;
@@ -80,7 +75,7 @@ bool encode_args(const std::vector<std::string>& args, uint64_t block_address, s
     std::memcpy(out.data() + at, args[i].data(), args[i].size());
     at += args[i].size() + 1;
   }
-  return true;
+  return out;
 }
 
 // One of the 1 TiB regions 1..63 (addresses 1..64 TiB), chosen at random.
@@ -120,49 +115,44 @@ xabi_link_slot* RefLaunch::slot(uint32_t i) const {
   return reinterpret_cast<xabi_link_slot*>(reinterpret_cast<char*>(header) + XABI_LINK_SLOTS_OFFSET) + i;
 }
 
-bool ref_launch(const LaunchRequest& req, RefLaunch& out, std::string& error) {
-  out = RefLaunch{};
-  if (req.quota > XABI_LINK_REGION_SIZE - XABI_LINK_ARENA_OFFSET) {
-    error = "memory quota larger than the arena can be";
-    return false;
-  }
+Result<RefLaunch> ref_launch(const LaunchRequest& req) {
+  if (req.quota > XABI_LINK_REGION_SIZE - XABI_LINK_ARENA_OFFSET)
+    return Error{RefhostError::kInvalidArgument, "memory quota larger than the arena can be"};
   const int image = ::open(req.image.c_str(), O_RDONLY | O_CLOEXEC);
-  if (image < 0) {
-    error = errno_text(req.image);
-    return false;
-  }
+  if (image < 0) return errno_error(RefhostError::kImageUnreadable, req.image);
   struct stat st {};
   if (::fstat(image, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(image);
-    error = req.image + (S_ISDIR(st.st_mode) ? ": it is a directory, not a guest image" : ": not a regular file");
-    return false;
+    return Error{RefhostError::kImageUnreadable,
+                 req.image + (S_ISDIR(st.st_mode) ? ": it is a directory, not a guest image" : ": not a regular file")};
   }
   RefLaunch l;
   l.region_base = pick_region_base();
   l.arena_size = (req.quota + kPage - 1) & ~(kPage - 1);
   int calls = -1;
-  auto fail = [&](const std::string& e) {
+  auto fail = [&](Error e) {
     ::close(image);
     close_quietly(calls);
     discard(l);
-    error = e;
-    return false;
+    return e;
   };
+  auto system_failed = [&](const std::string& what) { return fail(errno_error(RefhostError::kSystem, what)); };
 
-  std::vector<uint8_t> args;
   const uint64_t args_address = l.region_base + XABI_LINK_RO_OFFSET + offsetof(xabi_link_ro, args);
-  if (!encode_args(req.args, args_address, args, error)) return fail(error);
+  auto encoded = encode_args(req.args, args_address);
+  if (!encoded) return fail(encoded.error());
+  const std::vector<uint8_t>& args = encoded.value();
 
   calls = ::memfd_create("xabi-refhost-calls", MFD_CLOEXEC);
-  if (calls < 0 || ::ftruncate(calls, XABI_LINK_AREA_SIZE) != 0) return fail(errno_text("call area memfd"));
+  if (calls < 0 || ::ftruncate(calls, XABI_LINK_AREA_SIZE) != 0) return system_failed("call area memfd");
   void* map = ::mmap(nullptr, XABI_LINK_AREA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, calls, 0);
-  if (map == MAP_FAILED) return fail(errno_text("mmap(call area)"));
+  if (map == MAP_FAILED) return system_failed("mmap(call area)");
   l.header = static_cast<xabi_link_header*>(map);
   l.arena = ::memfd_create("xabi-refhost-arena", MFD_CLOEXEC);
   if (l.arena < 0 || ::ftruncate(l.arena, static_cast<off_t>(l.arena_size)) != 0)
-    return fail(errno_text("arena memfd"));
+    return system_failed("arena memfd");
   l.doorbell = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (l.doorbell < 0) return fail(errno_text("eventfd"));
+  if (l.doorbell < 0) return system_failed("eventfd");
 
   // The header (a fresh memfd is all zeros: sealed = go = 0).
   xabi_link_header* h = l.header;
@@ -189,7 +179,7 @@ bool ref_launch(const LaunchRequest& req, RefLaunch& out, std::string& error) {
   char* const envp[] = {nullptr};
   const std::string bootstrap = req.bootstrap;
   const pid_t pid = ::fork();
-  if (pid < 0) return fail(errno_text("fork"));
+  if (pid < 0) return system_failed("fork");
   if (pid == 0) {
     // The child: system calls only, then execve.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != parent) ::_exit(XABI_HOST_EXIT_LAUNCH_FAILED);
@@ -202,28 +192,25 @@ bool ref_launch(const LaunchRequest& req, RefLaunch& out, std::string& error) {
   ::close(image);
   close_quietly(calls);  // the mapping stays
   l.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (l.pidfd < 0) return fail(errno_text("pidfd_open"));
-  out = l;
-  return true;
+  if (l.pidfd < 0) return system_failed("pidfd_open");
+  return l;
 }
 
-bool ref_await_sealed(RefLaunch& l, int timeout_ms, std::string& error) {
+Status ref_await_sealed(RefLaunch& l, int timeout_ms) {
+  auto fail = [&](Error e) {
+    discard(l);
+    return e;
+  };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) {
-      error = "the bootstrap did not ring its doorbell within " + std::to_string(timeout_ms) + " ms";
-      discard(l);
-      return false;
-    }
+    if (left <= 0)
+      return fail({RefhostError::kSealTimeout,
+                   "the bootstrap did not ring its doorbell within " + std::to_string(timeout_ms) + " ms"});
     pollfd p[2] = {{l.doorbell, POLLIN, 0}, {l.pidfd, POLLIN, 0}};
     const int n = ::poll(p, 2, static_cast<int>(left));
-    if (n < 0 && errno != EINTR) {
-      error = errno_text("poll");
-      discard(l);
-      return false;
-    }
+    if (n < 0 && errno != EINTR) return fail(errno_error(RefhostError::kSystem, "poll"));
     if (n <= 0) continue;
     if (p[0].revents & POLLIN) break;
     if (p[1].revents) {
@@ -231,29 +218,20 @@ bool ref_await_sealed(RefLaunch& l, int timeout_ms, std::string& error) {
       while (::waitpid(l.pid, &st, 0) < 0 && errno == EINTR) {
       }
       l.pid = -1;
-      if (WIFEXITED(st))
-        error = bootstrap_gave_up(WEXITSTATUS(st));
-      else
-        error = "the bootstrap was killed by signal " + std::to_string(WTERMSIG(st));
-      discard(l);
-      return false;
+      return fail({RefhostError::kBootstrapFailed, WIFEXITED(st) ? bootstrap_gave_up(WEXITSTATUS(st))
+                                                                 : "the bootstrap was killed by signal " +
+                                                                       std::to_string(WTERMSIG(st))});
     }
   }
   uint64_t rings = 0;
-  if (::read(l.doorbell, &rings, sizeof rings) != static_cast<ssize_t>(sizeof rings)) {
-    error = errno_text("read(doorbell)");
-    discard(l);
-    return false;
-  }
-  if (__atomic_load_n(&l.header->sealed, __ATOMIC_ACQUIRE) != 1) {
-    error = "the doorbell rang before the bootstrap said it had installed its filter";
-    discard(l);
-    return false;
-  }
+  if (::read(l.doorbell, &rings, sizeof rings) != static_cast<ssize_t>(sizeof rings))
+    return fail(errno_error(RefhostError::kSystem, "read(doorbell)"));
+  if (__atomic_load_n(&l.header->sealed, __ATOMIC_ACQUIRE) != 1)
+    return fail({RefhostError::kSealBroken, "the doorbell rang before the bootstrap said it had installed its filter"});
   // The go word: shared futex, the bootstrap waits on its own mapping.
   __atomic_store_n(&l.header->go, 1u, __ATOMIC_RELEASE);
   ::syscall(SYS_futex, &l.header->go, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
-  return true;
+  return {};
 }
 
 int wait_status_to_exit(int wstatus) {

@@ -1,11 +1,10 @@
 // ref_launch.h: starting a guest image under xabi-bootstrap for the reference
 // host, written from the transport contract (pal/linux/host_link.h) alone.
 //
-//   RefLaunch l;
-//   std::string err;
-//   if (!ref_launch({.image = "hello", .args = {"hello"}, .quota = 64 << 20,
-//                    .bootstrap = "/abs/xabi-bootstrap"}, l, err)) ...;   // exit XABI_HOST_EXIT_LAUNCH_FAILED
-//   if (!ref_await_sealed(l, 5000, err)) ...;                            // exit XABI_HOST_EXIT_LAUNCH_FAILED
+//   Result<RefLaunch> l = ref_launch({.image = "hello", .args = {"hello"}, .quota = 64 << 20,
+//                                     .bootstrap = "/abs/xabi-bootstrap"});
+//   if (!l) ...;                                       // exit XABI_HOST_EXIT_LAUNCH_FAILED
+//   if (!ref_await_sealed(l.value(), 5000)) ...;       // exit XABI_HOST_EXIT_LAUNCH_FAILED
 //
 // No namespaces, no resource limits, and a seccomp program of one
 // instruction (SECCOMP_RET_ALLOW): the bootstrap insists on installing a
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "host_link.h"
+#include "ref_error.h"
 
 namespace xabi::refhost {
 
@@ -44,11 +44,13 @@ struct RefLaunch {
 };
 
 // Creates the call area, arena and doorbell and starts the bootstrap on them.
-bool ref_launch(const LaunchRequest& req, RefLaunch& out, std::string& error);
+// kInvalidArgument (quota, arguments), kImageUnreadable or kSystem.
+Result<RefLaunch> ref_launch(const LaunchRequest& req);
 
 // Waits for the bootstrap's doorbell (it has installed its filter), then lets
-// it run the guest (go = 1 + wake). On failure the child is killed and reaped.
-bool ref_await_sealed(RefLaunch& l, int timeout_ms, std::string& error);
+// it run the guest (go = 1 + wake). On failure (kSealTimeout,
+// kBootstrapFailed, kSealBroken, kSystem) the child is killed and reaped.
+Status ref_await_sealed(RefLaunch& l, int timeout_ms);
 
 // Exit status in the xabi-host convention: the code, or 128 + signal.
 int wait_status_to_exit(int wstatus);

@@ -103,27 +103,28 @@ int run_main(int argc, char** argv) {
       return usage_error("unknown option or subcommand \"" + rest.front() + "\" (see --help)");
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
-  uint64_t memory = 0;
-  if (auto e = xabi::refhost::parse_memory(memory_text, memory); !e.empty())
-    return usage_error("--memory \"" + memory_text + "\": " + e);
-  int64_t timeout_ms = 0;
-  if (auto e = xabi::refhost::parse_timeout(timeout_text, timeout_ms); !e.empty())
-    return usage_error("--timeout \"" + timeout_text + "\": " + e);
+  const auto memory_quota = xabi::refhost::parse_memory(memory_text);
+  if (!memory_quota) return usage_error("--memory \"" + memory_text + "\": " + memory_quota.error().detail);
+  const uint64_t memory = memory_quota.value();
+  const auto timeout = xabi::refhost::parse_timeout(timeout_text);
+  if (!timeout) return usage_error("--timeout \"" + timeout_text + "\": " + timeout.error().detail);
+  const int64_t timeout_ms = timeout.value();
   if (run->count("--origin") > 0) {
-    std::string canonical;
-    if (auto e = xabi::refhost::check_origin(origin, canonical); !e.empty())
-      return usage_error("--origin \"" + origin + "\": " + e);
-    origin = canonical;
+    auto canonical = xabi::refhost::check_origin(origin);
+    if (!canonical) return usage_error("--origin \"" + origin + "\": " + canonical.error().detail);
+    origin = canonical.value();
   }
   if (run->count("--listen") > 0)
-    if (auto e = xabi::refhost::check_listen(listen); !e.empty()) return usage_error("--listen \"" + listen + "\": " + e);
+    if (auto usable = xabi::refhost::check_listen(listen); !usable)
+      return usage_error("--listen \"" + listen + "\": " + usable.error().detail);
   const std::string bootstrap_file = bootstrap_path(bootstrap);
-  if (auto e = xabi::refhost::check_image(image); !e.empty()) {
-    std::cerr << "xabi-refhost: cannot launch " << image << ": " << image << ": " << e << "\n";
+  if (auto usable = xabi::refhost::check_image(image); !usable) {
+    std::cerr << "xabi-refhost: cannot launch " << image << ": " << image << ": " << usable.error().detail << "\n";
     return kExitLaunchFailed;
   }
-  if (auto e = xabi::refhost::check_bootstrap(bootstrap_file); !e.empty()) {
-    std::cerr << "xabi-refhost: cannot launch " << image << ": the bootstrap " << bootstrap_file << " cannot be run: " << e << "\n";
+  if (auto usable = xabi::refhost::check_bootstrap(bootstrap_file); !usable) {
+    std::cerr << "xabi-refhost: cannot launch " << image << ": the bootstrap " << bootstrap_file
+              << " cannot be run: " << usable.error().detail << "\n";
     return kExitLaunchFailed;
   }
   ::signal(SIGPIPE, SIG_IGN);
@@ -150,12 +151,13 @@ int run_main(int argc, char** argv) {
   req.args.insert(req.args.end(), args.begin(), args.end());
   req.quota = memory;
   req.bootstrap = bootstrap_file;
-  xabi::refhost::RefLaunch l;
-  std::string error;
-  if (!xabi::refhost::ref_launch(req, l, error) || !xabi::refhost::ref_await_sealed(l, 10000, error)) {
-    std::cerr << "xabi-refhost: cannot launch " << image << ": " << error << "\n";
+  auto launched = xabi::refhost::ref_launch(req);
+  xabi::refhost::Status sealed = launched ? xabi::refhost::ref_await_sealed(launched.value(), 10000) : launched.error();
+  if (!sealed) {
+    std::cerr << "xabi-refhost: cannot launch " << image << ": " << sealed.error().detail << "\n";
     return kExitLaunchFailed;
   }
+  xabi::refhost::RefLaunch& l = launched.value();
 
   xabi::refhost::HandlerConfig hc;
   hc.quota = memory;

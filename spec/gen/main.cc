@@ -22,10 +22,22 @@
 #include <sstream>
 
 #include "emit.h"
+#include "xabi/result.h"
 
 namespace fs = std::filesystem;
 
 namespace {
+
+// The command's own failures (the spec's errors are diagnostics, diag.h).
+#define XABI_GEN_CLI_ERRORS(X)                               \
+  X(kUnusablePath, "a path given to xabi-gen is unusable")   \
+  X(kCannotWrite, "an output file cannot be written")
+
+XABI_ERROR_CODES(GenCliError, XABI_GEN_CLI_ERRORS)
+
+using Status = xabi::Status<GenCliError>;
+xabi::Error<GenCliError> unusable(std::string why) { return {GenCliError::kUnusablePath, std::move(why)}; }
+xabi::Error<GenCliError> unwritable(std::string why) { return {GenCliError::kCannotWrite, std::move(why)}; }
 
 constexpr int kExitSpecErrors = 1;
 constexpr int kExitUsage = 2;
@@ -47,8 +59,8 @@ int usage_error(const std::string& what) {
 }
 
 // Writes only when the text changed, so unchanged outputs rebuild nothing.
-// "" or why the file could not be written.
-std::string write_if_changed(const fs::path& path, const std::string& text) {
+// kCannotWrite, the detail why, when the file cannot be written.
+Status write_if_changed(const fs::path& path, const std::string& text) {
   {
     std::ifstream in(path, std::ios::binary);
     std::stringstream old;
@@ -56,37 +68,37 @@ std::string write_if_changed(const fs::path& path, const std::string& text) {
   }
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  if (ec) return "cannot create " + path.parent_path().string() + ": " + ec.message();
-  if (fs::is_directory(path, ec)) return "it is a directory";
+  if (ec) return unwritable("cannot create " + path.parent_path().string() + ": " + ec.message());
+  if (fs::is_directory(path, ec)) return unwritable("it is a directory");
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return std::strerror(errno);
+  if (!out) return unwritable(std::strerror(errno));
   out << text;
   out.close();
-  if (!out) return std::strerror(errno);
+  if (!out) return unwritable(std::strerror(errno));
   return {};
 }
 
 // Makes the --out directory and proves files can be created in it.
-std::string usable_out_dir(const std::string& dir) {
+Status usable_out_dir(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return "cannot create it: " + ec.message();
-  if (!fs::is_directory(dir, ec)) return "not a directory";
+  if (ec) return unusable("cannot create it: " + ec.message());
+  if (!fs::is_directory(dir, ec)) return unusable("not a directory");
   const std::string probe = dir + "/.xabi-gen-probe-" + std::to_string(::getpid());
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return std::string("cannot create files in it: ") + std::strerror(errno);
+  if (fd < 0) return unusable(std::string("cannot create files in it: ") + std::strerror(errno));
   ::close(fd);
   ::unlink(probe.c_str());
   return {};
 }
 
-// "" if the spec can be read as a file, else why not (load_abi would give a
-// vaguer message, and for a directory a page of parse errors).
-std::string readable_spec(const std::string& path) {
+// The spec can be read as a file, else kUnusablePath and why not (load_abi
+// would give a vaguer message, and for a directory a page of parse errors).
+Status readable_spec(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
-  if (S_ISDIR(st.st_mode)) return "it is a directory, not a spec file";
-  if (::access(path.c_str(), R_OK) != 0) return std::strerror(errno);
+  if (::stat(path.c_str(), &st) != 0) return unusable(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return unusable("it is a directory, not a spec file");
+  if (::access(path.c_str(), R_OK) != 0) return unusable(std::strerror(errno));
   return {};
 }
 
@@ -115,9 +127,9 @@ int run_main(int argc, char** argv) {
   }
   if (!check_only && out_dir.empty()) return usage_error("give --out DIR, or --check");
   if (!check_only)
-    if (auto e = usable_out_dir(out_dir); !e.empty()) return usage_error("--out " + out_dir + ": " + e);
-  if (auto e = readable_spec(spec_path); !e.empty()) {
-    std::cerr << spec_path << ": " << e << "\nxabi-gen: cannot read the spec " << spec_path << "\n";
+    if (auto usable = usable_out_dir(out_dir); !usable) return usage_error("--out " + out_dir + ": " + usable.error().detail);
+  if (auto readable = readable_spec(spec_path); !readable) {
+    std::cerr << spec_path << ": " << readable.error().detail << "\nxabi-gen: cannot read the spec " << spec_path << "\n";
     return kExitSpecErrors;
   }
 
@@ -125,8 +137,9 @@ int run_main(int argc, char** argv) {
   auto abi = xabi::gen::load_abi(spec_path, diags);
   std::vector<std::string> errors = diags.errors();
   if (diags.ok() && !profile_path.empty()) {
-    if (auto e = readable_spec(profile_path); !e.empty()) {
-      std::cerr << profile_path << ": " << e << "\nxabi-gen: cannot read the profile " << profile_path << "\n";
+    if (auto readable = readable_spec(profile_path); !readable) {
+      std::cerr << profile_path << ": " << readable.error().detail << "\nxabi-gen: cannot read the profile " << profile_path
+                << "\n";
       return kExitSpecErrors;
     }
     xabi::gen::Diagnostics profile_diags(profile_path);
@@ -144,8 +157,8 @@ int run_main(int argc, char** argv) {
   const fs::path out(out_dir);
   int status = 0;
   for (const Artifact& a : artifacts()) {
-    if (auto e = write_if_changed(out / a.path, a.emit(*abi)); !e.empty()) {
-      std::cerr << "xabi-gen: cannot write " << (out / a.path).string() << ": " << e << "\n";
+    if (auto written = write_if_changed(out / a.path, a.emit(*abi)); !written) {
+      std::cerr << "xabi-gen: cannot write " << (out / a.path).string() << ": " << written.error().detail << "\n";
       status = kExitCannotWrite;
     }
   }

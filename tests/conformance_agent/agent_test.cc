@@ -97,8 +97,8 @@ class Agent {
     if (child_.pid > 0) xabi::test::finish_host(child_, 5000);
   }
 
-  // Starts the host and connects; false (with the host's stderr in `why`) if not.
-  bool start(const std::vector<std::string>& guest_args, std::string* why) {
+  // Starts the host and connects; a failure carries the host's stderr.
+  testing::AssertionResult start(const std::vector<std::string>& guest_args) {
     static int counter = 0;
     path_ = "/tmp/xabi-agent-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".sock";
     unlink(path_.c_str());
@@ -109,10 +109,9 @@ class Agent {
     }
     child_ = xabi::test::start_host(args);
     fd_ = xabi::test::connect_unix_retrying(path_);
-    if (fd_ >= 0) return true;
+    if (fd_ >= 0) return testing::AssertionSuccess();
     auto r = xabi::test::finish_host(child_, 1000);
-    *why = "could not connect; xabi-host said: " + r.err + " (status " + std::to_string(r.status) + ")";
-    return false;
+    return testing::AssertionFailure() << "could not connect; xabi-host said: " << r.err << " (status " << r.status << ")";
   }
 
   void send_raw(const Bytes& b) {
@@ -227,10 +226,7 @@ Hello read_hello(Agent& a) {
 // Starts an agent and reads its HELLO; skips the rest of the test if it cannot.
 #define START_AGENT(agent, hello, ...)                      \
   Agent agent;                                              \
-  {                                                         \
-    std::string why;                                        \
-    ASSERT_TRUE(agent.start({__VA_ARGS__}, &why)) << why;   \
-  }                                                         \
+  ASSERT_TRUE(agent.start({__VA_ARGS__}));                  \
   [[maybe_unused]] const Hello hello = read_hello(agent);   \
   ASSERT_EQ(hello.magic, AGENT_MAGIC)
 

@@ -42,10 +42,9 @@ std::string read(const fs::path& path) {
 }
 
 Report load(const fs::path& dir) {
-  Report r;
-  std::string error;
-  EXPECT_TRUE(parse_json(read(dir / "report.json"), &r, &error)) << dir << ": " << error;
-  return r;
+  auto r = parse_json(read(dir / "report.json"));
+  EXPECT_TRUE(r) << dir << ": " << r.error().detail;
+  return r ? r.value() : Report{};
 }
 
 

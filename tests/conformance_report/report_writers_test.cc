@@ -408,9 +408,9 @@ TEST(ReportJson, RoundTripsExactly) {
   const Report r = make_report(false);
   const std::string json = to_json(r);
   ASSERT_FALSE(json.empty());
-  Report back;
-  std::string error;
-  ASSERT_TRUE(parse_json(json, &back, &error)) << error;
+  auto parsed = parse_json(json);
+  ASSERT_TRUE(parsed) << parsed.error().detail;
+  const Report& back = parsed.value();
   std::string diff;
   MessageDifferencer d;
   d.ReportDifferencesToString(&diff);
@@ -438,10 +438,9 @@ TEST(ReportJson, InvalidUtf8BecomesReplacementCharacters) {
   ASSERT_FALSE(json.empty());
   std::vector<uint32_t> cps;
   EXPECT_TRUE(decode_all(json, &cps)) << "report.json is not UTF-8";
-  Report back;
-  std::string error;
-  ASSERT_TRUE(parse_json(json, &back, &error)) << error;
-  EXPECT_TRUE(MessageDifferencer::Equals(clean, back));
+  auto back = parse_json(json);
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_TRUE(MessageDifferencer::Equals(clean, back.value()));
   // Each invalid byte is one U+FFFD; valid text around it is untouched.
   EXPECT_EQ(valid_utf8("a\x80z"), "a\xef\xbf\xbdz");
   EXPECT_EQ(valid_utf8("\xe2\x82"), "\xef\xbf\xbd\xef\xbf\xbd");
@@ -452,21 +451,20 @@ TEST(ReportJson, InvalidUtf8BecomesReplacementCharacters) {
 }
 
 TEST(ReportJson, ParseRejectsGarbageAndUnknownFields) {
-  Report r;
-  std::string error;
-  EXPECT_FALSE(parse_json("{not json", &r, &error));
-  EXPECT_FALSE(error.empty());
-  error.clear();
-  EXPECT_FALSE(parse_json("{\"abiVersion\": 1, \"noSuchField\": 2}", &r, &error));
-  EXPECT_FALSE(error.empty());
-  EXPECT_TRUE(parse_json("{\"abiVersion\": 3}", &r, &error)) << error;
-  EXPECT_EQ(r.abi_version(), 3u);
+  for (const char* bad : {"{not json", "{\"abiVersion\": 1, \"noSuchField\": 2}"}) {
+    auto r = parse_json(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ConformError::kBadReport) << bad;
+    EXPECT_FALSE(r.error().detail.empty()) << bad;
+  }
+  auto r = parse_json("{\"abiVersion\": 3}");
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r.value().abi_version(), 3u);
 }
 
 TEST(ReportFiles, WrittenAtomically) {
   const std::string dir = temp_dir();
   const Report r = make_report(true);
-  std::string error;
   const std::string json_path = dir + "/report.json";
   const std::string html_path = dir + "/report.html";
   const std::string junit_path = dir + "/junit-linux.xml";
@@ -474,17 +472,17 @@ TEST(ReportFiles, WrittenAtomically) {
     std::ofstream old(json_path);
     old << "old content";
   }
-  ASSERT_TRUE(write_json(r, json_path, &error)) << error;
-  ASSERT_TRUE(write_html(r, html_path, &error)) << error;
-  ASSERT_TRUE(write_junit(r.hosts(0), r, junit_path, &error)) << error;
+  for (const Status& written : {write_json(r, json_path), write_html(r, html_path), write_junit(r.hosts(0), r, junit_path)})
+    ASSERT_TRUE(written) << written.error().detail;
   EXPECT_EQ(read_file(json_path), to_json(r));
   EXPECT_EQ(read_file(html_path), to_html(r));
   EXPECT_EQ(read_file(junit_path), to_junit(r.hosts(0), r));
   for (const auto& p : {json_path, html_path, junit_path})
     EXPECT_FALSE(std::filesystem::exists(p + ".tmp")) << p;
-  error.clear();
-  EXPECT_FALSE(write_json(r, dir + "/no/such/dir/report.json", &error));
-  EXPECT_NE(error.find("no/such/dir"), std::string::npos) << error;
+  const Status unwritable = write_json(r, dir + "/no/such/dir/report.json");
+  ASSERT_FALSE(unwritable);
+  EXPECT_EQ(unwritable.error().code, ConformError::kIo);
+  EXPECT_NE(unwritable.error().detail.find("no/such/dir"), std::string::npos) << unwritable.error().detail;
   std::filesystem::remove_all(dir);
 }
 

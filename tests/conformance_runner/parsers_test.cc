@@ -17,12 +17,12 @@ const char* kGood = R"({"name": "h", "command": ["/bin/h", "run", "--listen", "u
 
 TEST(Adapter, GoodOneExpands) {
   auto a = parse_adapter(kGood, "good.json");
-  ASSERT_TRUE(a) << a.error;
+  ASSERT_TRUE(a) << a.error().detail;
   LaunchVars v{"img", "/tmp/s", 4096, "", {"a", "b"}, ""};
-  EXPECT_EQ(a.adapter->expand(v), (std::vector<std::string>{"/bin/h", "run", "--listen", "unix:/tmp/s", "--memory", "4096", "img", "--", "a", "b"}));
+  EXPECT_EQ(a.value().expand(v), (std::vector<std::string>{"/bin/h", "run", "--listen", "unix:/tmp/s", "--memory", "4096", "img", "--", "a", "b"}));
   v.origin = "http://127.0.0.1:9";
   v.args.clear();
-  EXPECT_EQ(a.adapter->expand(v), (std::vector<std::string>{"/bin/h", "run", "--listen", "unix:/tmp/s", "--origin", "http://127.0.0.1:9",
+  EXPECT_EQ(a.value().expand(v), (std::vector<std::string>{"/bin/h", "run", "--listen", "unix:/tmp/s", "--origin", "http://127.0.0.1:9",
                                                             "--memory", "4096", "img", "--"}));
 }
 
@@ -51,16 +51,19 @@ TEST(Adapter, BadOnesNameTheProblem) {
   };
   for (const auto& c : cases) {
     auto a = parse_adapter(c.json, "x.json");
-    EXPECT_FALSE(a) << c.json;
-    EXPECT_NE(a.error.find(c.message), std::string::npos) << "for " << c.json << "\n got: " << a.error;
-    EXPECT_EQ(a.error.rfind("x.json: ", 0), 0u) << a.error;
+    ASSERT_FALSE(a) << c.json;
+    EXPECT_EQ(a.error().code, ConformError::kAdapter) << c.json;
+    const std::string& error = a.error().detail;
+    EXPECT_NE(error.find(c.message), std::string::npos) << "for " << c.json << "\n got: " << error;
+    EXPECT_EQ(error.rfind("x.json: ", 0), 0u) << error;
   }
 }
 
 TEST(Adapter, MissingFile) {
   auto a = load_adapter("/nonexistent/adapter.json");
-  EXPECT_FALSE(a);
-  EXPECT_NE(a.error.find("cannot read"), std::string::npos);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, ConformError::kAdapter);
+  EXPECT_NE(a.error().detail.find("cannot read"), std::string::npos);
 }
 
 struct BadCase {
@@ -101,6 +104,29 @@ TEST(CaseFile, BadOnesNameLineAndProblem) {
     for (const auto& e : errors) all += e + "\n";
     EXPECT_NE(all.find(c.message), std::string::npos) << "for:\n" << c.text << "got:\n" << all;
     EXPECT_EQ(all.rfind("t.cases:", 0), 0u) << all;
+  }
+}
+
+// Numbers are read as C writes them; anything else, or too large for 64
+// bits, is an error of the step.
+TEST(CaseFile, NumbersAsCWritesThem) {
+  const std::pair<const char*, int64_t> good[] = {{"sleep 16", 16},   {"sleep 0x10", 16}, {"sleep 0X1f", 31},
+                                                  {"sleep 010", 8},   {"sleep 0", 0},     {"sleep 00", 0},
+                                                  {"sleep -3", -3},   {"sleep 0xffffffffffffffff", -1}};
+  for (const auto& [line, value] : good) {
+    auto s = parse_step(line);
+    ASSERT_TRUE(s) << line << ": " << s.error().detail;
+    ASSERT_EQ(s.value().exprs.size(), 1u) << line;
+    const auto& terms = s.value().exprs[0].terms;
+    ASSERT_EQ(terms.size(), 1u) << line;
+    ASSERT_EQ(terms[0].factors.size(), 1u) << line;
+    EXPECT_EQ(terms[0].sign * terms[0].factors[0].value, value) << line;
+  }
+  for (const char* line : {"sleep 08", "sleep 0x", "sleep 0x-1", "sleep 1x", "sleep 18446744073709551616", "sleep +1"}) {
+    auto s = parse_step(line);
+    ASSERT_FALSE(s) << line;
+    EXPECT_EQ(s.error().code, ConformError::kCaseSyntax) << line;
+    EXPECT_NE(s.error().detail.find("is not a number"), std::string::npos) << line << ": " << s.error().detail;
   }
 }
 

@@ -49,17 +49,16 @@ Report load(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
-  Report r;
-  std::string error;
-  EXPECT_TRUE(parse_json(text.str(), &r, &error)) << path << ": " << error;
-  return r;
+  auto r = parse_json(text.str());
+  EXPECT_TRUE(r) << path << ": " << r.error().detail;
+  return r ? r.value() : Report{};
 }
 
 std::string save(const Report& r, const std::string& name) {
   const std::string path = kWork + "/edited/" + name + ".json";
   fs::create_directories(kWork + "/edited");
-  std::string error;
-  EXPECT_TRUE(write_json(r, path, &error)) << error;
+  const Status written = write_json(r, path);
+  EXPECT_TRUE(written) << written.error().detail;
   return path;
 }
 
@@ -102,19 +101,20 @@ std::vector<std::string> listed(const std::string& args) {
 // --- the partition ------------------------------------------------------------------
 
 TEST(Shard, ParsesKOfN) {
-  std::string error;
-  auto s = parse_shard("2/3", &error);
-  ASSERT_TRUE(s) << error;
-  EXPECT_EQ(s->index, 2u);
-  EXPECT_EQ(s->count, 3u);
-  ASSERT_TRUE(parse_shard("1/1", &error));
-  ASSERT_TRUE(parse_shard("1024/1024", &error));
+  auto s = parse_shard("2/3");
+  ASSERT_TRUE(s) << s.error().detail;
+  EXPECT_EQ(s.value().index, 2u);
+  EXPECT_EQ(s.value().count, 3u);
+  ASSERT_TRUE(parse_shard("1/1"));
+  ASSERT_TRUE(parse_shard("1024/1024"));
 }
 
 TEST(Shard, RefusesBadValues) {
   for (const char* bad : {"0/3", "4/3", "1/0", "3", "", "/", "a/b", "-1/2", "1/2x", " 1/2", "1/1025", "1/99999999999"}) {
-    std::string error;
-    EXPECT_FALSE(parse_shard(bad, &error)) << bad;
+    auto s = parse_shard(bad);
+    ASSERT_FALSE(s) << bad;
+    EXPECT_EQ(s.error().code, xabi::conform::ConformError::kUsage) << bad;
+    const std::string& error = s.error().detail;
     EXPECT_NE(error.find("--shard"), std::string::npos) << bad << ": " << error;
   }
   const Ran r = run("--shard 4/3 --list");

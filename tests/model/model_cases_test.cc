@@ -31,12 +31,12 @@ std::string where(const Step& s) { return std::string(XABI_MODEL_CASES) + ":" + 
 xabi::ref::Model run(const Case& c) {
   xabi::ref::Model m(xabi::conform::model_config(c));
   for (const Step& s : c.steps) {
-    JudgeInputs in;
-    std::string err;
-    if (!xabi::conform::judge_inputs(s, in, err)) {
-      ADD_FAILURE() << where(s) << ": " << err;
+    auto judged = xabi::conform::judge_inputs(s);
+    if (!judged) {
+      ADD_FAILURE() << where(s) << ": " << judged.error().detail;
       continue;
     }
+    const JudgeInputs& in = judged.value();
     if (s.kind == Step::Kind::kJudgeBegin) {
       Verdict v = m.begin(s.call, in.args, s.worker);
       EXPECT_TRUE(v.ok()) << where(s) << ": " << v.message;
@@ -149,8 +149,9 @@ TEST(ModelCaseFile, ValuesAsTheModelReadsThem) {
   ASSERT_EQ(c.steps.size(), 7u);
   std::vector<JudgeInputs> in(c.steps.size());
   for (size_t i = 0; i < c.steps.size(); ++i) {
-    std::string err;
-    ASSERT_TRUE(xabi::conform::judge_inputs(c.steps[i], in[i], err)) << err;
+    auto judged = xabi::conform::judge_inputs(c.steps[i]);
+    ASSERT_TRUE(judged) << judged.error().detail;
+    in[i] = std::move(judged).value();
   }
   EXPECT_EQ(in[0].args[0].s, "GET");
   EXPECT_EQ(in[0].args[1].s, "aaaA");

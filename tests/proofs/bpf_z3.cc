@@ -30,18 +30,16 @@ namespace {
 struct Machine {
   const std::vector<sock_filter>& prog;
   const SeccompData& d;
-  std::string* error;
   z3::context& c;
 
-  std::optional<z3::expr> fail(const std::string& why, size_t pc) {
-    *error = why + " at instruction " + std::to_string(pc);
-    return std::nullopt;
+  static Error fail(BpfError code, const std::string& why, size_t pc) {
+    return {code, why + " at instruction " + std::to_string(pc)};
   }
 
   // Follows every path from pc with accumulator a, index x and scratch m.
-  std::optional<z3::expr> eval(size_t pc, z3::expr a, z3::expr x, std::vector<z3::expr> m) {
+  Result<z3::expr> eval(size_t pc, z3::expr a, z3::expr x, std::vector<z3::expr> m) {
     for (;;) {
-      if (pc >= prog.size()) return fail("ran off the end", pc);
+      if (pc >= prog.size()) return fail(BpfError::kOutOfProgram, "ran off the end", pc);
       const sock_filter& in = prog[pc];
       const uint16_t code = in.code;
       const z3::expr k = c.bv_val(in.k, 32);
@@ -49,30 +47,30 @@ struct Machine {
         case BPF_LD:
           if (BPF_MODE(code) == BPF_ABS && BPF_SIZE(code) == BPF_W) {
             auto w = d.word(in.k);
-            if (!w) return fail("load outside seccomp_data", pc);
+            if (!w) return fail(BpfError::kBadOperand, "load outside seccomp_data", pc);
             a = *w;
           } else if (BPF_MODE(code) == BPF_IMM) {
             a = k;
           } else if (BPF_MODE(code) == BPF_MEM && in.k < 16) {
             a = m[in.k];
           } else {
-            return fail("unsupported load", pc);
+            return fail(BpfError::kUnsupported, "unsupported load", pc);
           }
           ++pc;
           break;
         case BPF_LDX:
           if (BPF_MODE(code) == BPF_IMM) x = k;
           else if (BPF_MODE(code) == BPF_MEM && in.k < 16) x = m[in.k];
-          else return fail("unsupported ldx", pc);
+          else return fail(BpfError::kUnsupported, "unsupported ldx", pc);
           ++pc;
           break;
         case BPF_ST:
-          if (in.k >= 16) return fail("scratch out of range", pc);
+          if (in.k >= 16) return fail(BpfError::kBadOperand, "scratch out of range", pc);
           m[in.k] = a;
           ++pc;
           break;
         case BPF_STX:
-          if (in.k >= 16) return fail("scratch out of range", pc);
+          if (in.k >= 16) return fail(BpfError::kBadOperand, "scratch out of range", pc);
           m[in.k] = x;
           ++pc;
           break;
@@ -88,7 +86,7 @@ struct Machine {
             case BPF_LSH: a = z3::shl(a, src); break;
             case BPF_RSH: a = z3::lshr(a, src); break;
             case BPF_NEG: a = -a; break;
-            default: return fail("unsupported alu op", pc);
+            default: return fail(BpfError::kUnsupported, "unsupported alu op", pc);
           }
           ++pc;
           break;
@@ -105,26 +103,26 @@ struct Machine {
             case BPF_JGT: cond = z3::ugt(a, src); break;
             case BPF_JGE: cond = z3::uge(a, src); break;
             case BPF_JSET: cond = (a & src) != c.bv_val(0, 32); break;
-            default: return fail("unsupported jump", pc);
+            default: return fail(BpfError::kUnsupported, "unsupported jump", pc);
           }
           auto t = eval(pc + 1 + in.jt, a, x, m);
-          if (!t) return std::nullopt;
+          if (!t) return t.error();
           auto f = eval(pc + 1 + in.jf, a, x, m);
-          if (!f) return std::nullopt;
-          return z3::ite(cond, *t, *f);
+          if (!f) return f.error();
+          return z3::ite(cond, t.value(), f.value());
         }
         case BPF_RET:
           if (BPF_RVAL(code) == BPF_K) return k;
           if (BPF_RVAL(code) == BPF_A) return a;
-          return fail("unsupported return", pc);
+          return fail(BpfError::kUnsupported, "unsupported return", pc);
         case BPF_MISC:
           if (BPF_MISCOP(code) == BPF_TAX) x = a;
           else if (BPF_MISCOP(code) == BPF_TXA) a = x;
-          else return fail("unsupported misc op", pc);
+          else return fail(BpfError::kUnsupported, "unsupported misc op", pc);
           ++pc;
           break;
         default:
-          return fail("unknown instruction class", pc);
+          return fail(BpfError::kUnsupported, "unknown instruction class", pc);
       }
     }
   }
@@ -132,9 +130,9 @@ struct Machine {
 
 }  // namespace
 
-std::optional<z3::expr> run_bpf(const std::vector<sock_filter>& program, const SeccompData& d, std::string* error) {
+Result<z3::expr> run_bpf(const std::vector<sock_filter>& program, const SeccompData& d) {
   z3::context& c = d.nr.ctx();
-  Machine mach{program, d, error, c};
+  Machine mach{program, d, c};
   std::vector<z3::expr> m(16, c.bv_val(0, 32));
   return mach.eval(0, c.bv_val(0, 32), c.bv_val(0, 32), m);
 }

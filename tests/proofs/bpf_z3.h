@@ -2,7 +2,7 @@
 // installs: run(program, data) is the program's return value as a formula
 // over a symbolic struct seccomp_data (all fields 32-bit words, as the
 // program loads them). Every path is followed; an instruction outside the
-// subset below makes run() fail rather than guess.
+// subset below makes run_bpf() fail rather than guess.
 #pragma once
 
 #include <linux/filter.h>
@@ -13,7 +13,21 @@
 #include <string>
 #include <vector>
 
+#include "xabi/result.h"
+
 namespace xabi::proof {
+
+// Why run_bpf() gives no formula; the detail names the instruction.
+#define XABI_BPF_PROOF_ERRORS(X)                                                 \
+  X(kUnsupported, "the program uses an instruction the proof does not model")   \
+  X(kOutOfProgram, "the program runs past its end")                             \
+  X(kBadOperand, "an instruction reads outside seccomp_data or the scratch memory")
+
+XABI_ERROR_CODES(BpfError, XABI_BPF_PROOF_ERRORS)
+
+using Error = xabi::Error<BpfError>;
+template <class T>
+using Result = xabi::Result<T, BpfError>;
 
 struct SeccompData {
   z3::expr nr, arch, ip_lo, ip_hi;
@@ -25,8 +39,9 @@ struct SeccompData {
   std::optional<z3::expr> word(uint32_t k) const;
 };
 
-// The return value (BV32), or std::nullopt with *error set for an unsupported
-// instruction, a jump out of the program, or a missing return.
-std::optional<z3::expr> run_bpf(const std::vector<sock_filter>& program, const SeccompData& d, std::string* error);
+// The return value (BV32), or kUnsupported for an instruction outside the
+// subset, kOutOfProgram for a jump out of the program or a missing return,
+// kBadOperand for a load outside seccomp_data or the scratch memory.
+Result<z3::expr> run_bpf(const std::vector<sock_filter>& program, const SeccompData& d);
 
 }  // namespace xabi::proof

@@ -152,10 +152,10 @@ void check_traces_on(const char* host) {
 bool traces_pass_on(const char* host, const std::string& mutant, std::string* saved) {
   auto loaded = load_adapter(adapter_path(host));
   if (!loaded) {
-    ADD_FAILURE() << loaded.error;
+    ADD_FAILURE() << loaded.error().detail;
     return false;
   }
-  const Adapter adapter = *loaded.adapter;
+  const Adapter adapter = loaded.value();
   const std::string work = std::string(XABI_WORK_DIR) + "/" + host;
   std::string last_failure;
   int n = 0;
@@ -209,9 +209,9 @@ TEST(HostTraces, CatchesAMutantAndSavesTheCase) {
   for (const auto& st : cases[0].steps) frees += st.kind == Step::Kind::kCall && st.call == "free";
   EXPECT_LE(frees, 3u) << "the trace did not shrink";
   auto a = load_adapter(adapter_path("xabi-host-mutant"));
-  ASSERT_TRUE(a) << a.error;
+  ASSERT_TRUE(a) << a.error().detail;
   RunConfig cfg;
-  cfg.adapter = &*a.adapter;
+  cfg.adapter = &a.value();
   cfg.agent_image = XABI_AGENT;
   cfg.work_dir = std::string(XABI_WORK_DIR) + "/replay";
   cfg.mutant = "free_double_ok";
