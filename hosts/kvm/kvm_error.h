@@ -12,6 +12,7 @@ namespace xabi::kvm {
   X(kKvmCall, "a KVM ioctl failed")                                                        \
   X(kSystem, "a system call in the host failed")                                           \
   X(kLayout, "the requested guest layout does not fit the machine")                        \
+  X(kInvalidImage, "the image is not a valid guest image")                                 \
   X(kTooManyVcpus, "no vCPU is left in the machine's pool")
 XABI_ERROR_CODES(KvmError, XABI_KVM_ERRORS)
 
