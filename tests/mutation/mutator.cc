@@ -540,7 +540,9 @@ std::string apply(std::string_view text, const Site& site) {
 }
 
 std::uint64_t sample_key(std::uint64_t seed, std::string_view file, int id) {
-  // FNV-1a over seed, name and id: the same everywhere, unlike std::hash.
+  // FNV-1a over seed, name and id (the same everywhere, unlike std::hash),
+  // then splitmix64's finaliser: FNV alone leaves keys that differ in the
+  // last bytes close together, which would sort a file's sites together.
   std::uint64_t h = 14695981039346656037ull;
   const auto mix = [&h](unsigned char c) {
     h ^= c;
@@ -549,6 +551,11 @@ std::uint64_t sample_key(std::uint64_t seed, std::string_view file, int id) {
   for (int b = 0; b < 8; ++b) mix(static_cast<unsigned char>(seed >> (8 * b)));
   for (char c : file) mix(static_cast<unsigned char>(c));
   for (int b = 0; b < 4; ++b) mix(static_cast<unsigned char>(static_cast<unsigned>(id) >> (8 * b)));
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 31;
   return h;
 }
 

@@ -90,10 +90,14 @@ conform() {
   timeout --kill-after=10 "$limit" "${NICE[@]}" "$CONFORM" --host "$ADAPTER" --cases-dir "$SRC/conformance/cases" \
     --jobs "$JOBS" --fail-fast --out "$out" "$@"
 }
-# The first failing case of a report.
+# The first failing case of a report, or what the runner said when it ran
+# none (the host did not start, say).
 failing_case() {
-  jq -r '[.hosts[0].cases[] | select(.outcome != "PASS" and .outcome != "SKIP" and .outcome != "XFAIL") | .id] | first // "-"' \
-    "$1/report.json" 2>/dev/null || echo "-"
+  local c
+  c=$(jq -r '[.hosts[0].cases[] | select(.outcome != "PASS" and .outcome != "SKIP" and .outcome != "XFAIL") | .id] | first // empty' \
+    "$1/report.json" 2>/dev/null || true)
+  [[ -n $c ]] || c="runner: $(grep -v '^ *$' "$2" | tail -n 1 | tr '\t' ' ' | cut -c1-100)"
+  echo "$c"
 }
 
 # The unmutated tree must pass; its durations set the time limits.
@@ -158,7 +162,7 @@ while IFS=$'\t' read -r file id line column op original replacement; do
         status=timeout killed_by=$run
         break
       elif [[ $rc != 0 ]]; then
-        status=killed killed_by=$run case=$(failing_case "$WORK/mutant-$run")
+        status=killed killed_by=$run case=$(failing_case "$WORK/mutant-$run" "$LOGS/mutant-$run.log")
         break
       fi
     done
