@@ -2,14 +2,13 @@
 # run_mutants.sh: machine-made mutants of the host and the PAL against the
 # conformance suite (docs/machine-mutants.md). `make mutate` runs it.
 #
-#   tests/mutation/run_mutants.sh [--count N] [--seed S] [--only LIST] [--ctest] [--tool XABI_MUTATE]
+#   tests/mutation/run_mutants.sh [--count N] [--seed S] [--only LIST] [--tool XABI_MUTATE]
 #
 #   --count N    stop after N mutants that compile (default 200)
 #   --seed S     the sample's seed (default 1)
 #   --only LIST  run just these mutants: a file of "path<TAB>id" lines (e.g.
-#                the survivors of results.tsv, cut -f1,2)
-#   --ctest      also run the unit tests (ctest) on each conformance survivor,
-#                reported in their own column (builds the tests: slower)
+#                the survivors of results.tsv, cut -f1,2); the results go to
+#                results-only.tsv and summary-only.md
 #   --tool T     the xabi-mutate binary (default build/tests/mutation/xabi-mutate)
 #
 # 1. copy the working tree (not the build dirs) to $XABI_MUTATE_WORK/src
@@ -22,7 +21,8 @@
 #    then the full one if the quick one passed; a failing run kills it, a
 #    run that exceeds its time limit is "timeout" (counted as killed);
 #    restore the file (with a new mtime, so the next build recompiles it);
-# 4. write results.tsv and summary.md to $XABI_MUTATE_WORK.
+# 4. write results.tsv (one line per mutant tried) and summary.md (the
+#    figures per folder, the survivors) to $XABI_MUTATE_WORK.
 set -euo pipefail
 
 # The folders mutated. The one place to change when one is renamed.
@@ -33,16 +33,14 @@ WORK=${XABI_MUTATE_WORK:-/tmp/xabi-mutate}
 COUNT=200
 SEED=1
 ONLY=
-CTEST=0
 TOOL=$REPO/build/tests/mutation/xabi-mutate
 while [[ $# -gt 0 ]]; do
   case $1 in
     --count) COUNT=$2; shift 2 ;;
     --seed) SEED=$2; shift 2 ;;
     --only) ONLY=$(realpath "$2"); shift 2 ;;
-    --ctest) CTEST=1; shift ;;
     --tool) TOOL=$(realpath "$2"); shift 2 ;;
-    *) echo "usage: $0 [--count N] [--seed S] [--only LIST] [--ctest] [--tool XABI_MUTATE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--count N] [--seed S] [--only LIST] [--tool XABI_MUTATE]" >&2; exit 2 ;;
   esac
 done
 [[ -x $TOOL ]] || { echo "run_mutants: no xabi-mutate at $TOOL (build the target xabi-mutate, or pass --tool)" >&2; exit 2; }
@@ -50,8 +48,8 @@ done
 SRC=$WORK/src
 BUILD=$WORK/build
 LOGS=$WORK/logs
-RESULTS=$WORK/results.tsv
-SUMMARY=$WORK/summary.md
+RESULTS=$WORK/results${ONLY:+-only}.tsv
+SUMMARY=$WORK/summary${ONLY:+-only}.md
 TARGETS=(xabi-host xabi-conform)  # xabi-conform builds the agent and the guests it needs
 export CCACHE_BASEDIR=$WORK CCACHE_DIR=${CCACHE_DIR:-/work/.ccache}
 JOBS=2
@@ -126,12 +124,7 @@ else
   cp "$WORK/sample.tsv" "$WORK/selected.tsv"
 fi
 
-if [[ $CTEST == 1 ]]; then
-  echo "run_mutants: building the unit tests"
-  "${NICE[@]}" ninja -C "$BUILD" -j "$JOBS" > "$LOGS/build-all.log"
-fi
-
-printf 'file\tid\tline\tcolumn\top\toriginal\treplacement\tstatus\tkilled_by\tcase\tctest\tseconds\n' > "$RESULTS"
+printf 'file\tid\tline\tcolumn\top\toriginal\treplacement\tstatus\tkilled_by\tcase\tseconds\n' > "$RESULTS"
 compiled=0
 n=0
 mkdir -p "$WORK/saved"
@@ -143,7 +136,7 @@ while IFS=$'\t' read -r file id line column op original replacement; do
   cp "$file" "$SAVED"
   echo "$file" > "$DIRTY"
   "$TOOL" apply "$SAVED" "$id" "$file"
-  status= killed_by=- case=- ctest=-
+  status= killed_by=- case=-
   if ! build > "$LOGS/mutant.log" 2>&1; then
     status=stillborn
   elif grep -q '^ninja: no work to do' "$LOGS/mutant.log"; then
@@ -167,20 +160,12 @@ while IFS=$'\t' read -r file id line column op original replacement; do
       fi
     done
     [[ -z $status ]] && status=survived
-    if [[ $status == survived && $CTEST == 1 ]]; then
-      "${NICE[@]}" ninja -C "$BUILD" -j "$JOBS" > "$LOGS/mutant-ctest-build.log" 2>&1 || true
-      if (cd "$BUILD" && timeout 900 "${NICE[@]}" ctest -j "$JOBS" -LE 'conformance|mutants|fuzz' > "$LOGS/mutant-ctest.log" 2>&1); then
-        ctest=survived
-      else
-        ctest=killed
-      fi
-    fi
   fi
   cp "$SAVED" "$file"  # a new mtime: the next build recompiles the original
   rm -f "$DIRTY"
   secs=$(($(date +%s) - start))
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$file" "$id" "$line" "$column" "$op" "$original" \
-    "$replacement" "$status" "$killed_by" "$case" "$ctest" "$secs" >> "$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$file" "$id" "$line" "$column" "$op" "$original" \
+    "$replacement" "$status" "$killed_by" "$case" "$secs" >> "$RESULTS"
   printf 'run_mutants: [%d/%d] %s:%s %s %s -> %s: %s %s (%ss)\n' "$compiled" "$COUNT" "$file" "$line" "$op" \
     "$original" "$replacement" "$status" "$case" "$secs"
 done < "$WORK/selected.tsv"
@@ -197,7 +182,7 @@ awk -F'\t' -v dirs="${MUTATE_DIRS[*]}" -v sites="$WORK/sites.tsv" '
   {
     dir = "?"; for (i = 1; i <= nd; i++) if (index($1, d[i] "/") == 1) dir = d[i]
     c[$8]++; cd[dir, $8]++
-    if ($8 == "survived") { o = $6; r = $7; gsub(/\|/, "\\|", o); gsub(/\|/, "\\|", r); surv[++ns] = "| " $1 ":" $3 " | " $5 " | `" o "` | `" r "` | " $11 " |" }
+    if ($8 == "survived") { o = $6; r = $7; gsub(/\|/, "\\|", o); gsub(/\|/, "\\|", r); surv[++ns] = "| " $1 ":" $3 " | " $5 " | `" o "` | `" r "` |" }
   }
   function row(name, k, s, t, sv) {
     k = c_[name, "killed"] + 0; t = c_[name, "timeout"] + 0; sv = c_[name, "survived"] + 0
@@ -220,8 +205,8 @@ awk -F'\t' -v dirs="${MUTATE_DIRS[*]}" -v sites="$WORK/sites.tsv" '
     print ""
     print "Survivors (" ns "):"
     print ""
-    print "| site | op | original | replacement | ctest |"
-    print "|---|---|---|---|---|"
+    print "| site | op | original | replacement |"
+    print "|---|---|---|---|"
     for (i = 1; i <= ns; i++) print surv[i]
   }' "$RESULTS" > "$SUMMARY"
 cat "$SUMMARY"
