@@ -94,7 +94,8 @@ failing_case() {
   local c
   c=$(jq -r '[.hosts[0].cases[] | select(.outcome != "PASS" and .outcome != "SKIP" and .outcome != "XFAIL") | .id] | first // empty' \
     "$1/report.json" 2>/dev/null || true)
-  [[ -n $c ]] || c="runner: $(grep -v '^ *$' "$2" | tail -n 1 | tr '\t' ' ' | cut -c1-100)"
+  # The runner's start-up check: "...: the host could not run the agent: WHY".
+  [[ -n $c ]] || c="agent not run: $(grep -m 1 -o 'could not run the agent: .*' "$2" | cut -d' ' -f6- | tr '\t' ' ' | cut -c1-100)"
   echo "$c"
 }
 
