@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 
 FUZZ_BUILD   ?= build-fuzz
 
-.PHONY: all deps build test test-fast test-asan build-asan build-fuzz fuzz-smoke fuzz-cflite-check gen-docs clean conform
+.PHONY: all deps build test test-fast test-asan build-asan build-fuzz fuzz-smoke fuzz-cflite-check gen-docs clean conform mutate
 
 CONFORM_OUT ?= $(BUILD)/conformance/reports
 ADAPTERS    := $(BUILD)/conformance/adapters
@@ -73,6 +73,13 @@ conform: build
 	  --host $(ADAPTERS)/xabi-refhost-bare.json \
 	  --mutants $(ADAPTERS)/xabi-host-mutant.json \
 	  --expect conformance/expectations.json --jobs $(JOBS) --out $(CONFORM_OUT)
+
+# Machine-made mutants of the host and the PAL against the suite, in a copy
+# of the tree under /tmp/xabi-mutate (docs/machine-mutants.md; about an hour
+# for the default 200). MUTATE_ARGS passes options, e.g. MUTATE_ARGS="--count 20".
+mutate: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target xabi-mutate
+	bash tests/mutation/run_mutants.sh --tool $(BUILD)/tests/mutation/xabi-mutate $(MUTATE_ARGS)
 
 gen-docs: build
 	cp $(BUILD)/spec/gen/out/abi.md docs/abi.md
