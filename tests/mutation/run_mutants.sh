@@ -26,7 +26,7 @@
 set -euo pipefail
 
 # The folders mutated. The one place to change when one is renamed.
-MUTATE_DIRS=(monitor/host monitor/loop monitor/launch pal)
+MUTATE_DIRS=(monitor/calls monitor/loop monitor/launch pal common/elf)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK=${XABI_MUTATE_WORK:-/tmp/xabi-mutate}
