@@ -52,8 +52,9 @@ using CaseStatus = CaseOr<void>;
 }  // namespace xabi::conform
 
 // XABI_CASE_LET(name, expr): `expr` gives a CaseOr<T>; returns its CaseFail
-// from the enclosing function, else declares `name` holding its value.
-#define XABI_CASE_LET(name, ...)           \
-  auto name##_or_ = (__VA_ARGS__);         \
+// from the enclosing function, else declares `name`, a T& to its value (which
+// lives as long as `name`).
+#define XABI_CASE_LET(name, ...)              \
+  auto name##_or_ = (__VA_ARGS__);            \
   if (!name##_or_) return name##_or_.error(); \
-  auto name = std::move(name##_or_).value()
+  auto& name = name##_or_.value()
