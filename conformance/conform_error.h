@@ -1,6 +1,6 @@
 // The ways xabi-conform's parts can fail (the case language, the runner, the
 // report writers), as the project's Result (common/xabi/result.h). A case that
-// fails is no error: it is the case's outcome (CaseFail, execute.h).
+// fails is no error: it is the case's outcome (CaseFail, runner/case_status.h).
 #pragma once
 
 #include "xabi/result.h"

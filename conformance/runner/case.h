@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "case_status.h"
 #include "conformance/conform_error.h"
 #include "reference/value.h"
 
@@ -163,7 +164,7 @@ struct Case {
   bool quick = false;           // part of --quick
   std::vector<Step> steps;
   // Code cases (fault isolation, fd inspection) run this instead of steps.
-  std::function<void(struct CaseEnv&)> custom;
+  std::function<CaseStatus(struct CaseEnv&)> custom;
 };
 
 // Which cases a file holds: host cases (conformance/cases, run by xabi-conform)

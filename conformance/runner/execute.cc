@@ -1,5 +1,5 @@
 // Running one case: launching a picoprocess through the adapter (CaseEnv),
-// seeing it end, and turning whatever a case threw into its result. The steps
+// seeing it end, and turning the case's failure into its result. The steps
 // themselves are run by Interp (interp.h). See execute.h.
 #include "execute.h"
 
@@ -26,18 +26,18 @@ Pico::~Pico() {
   if (!sock_dir.empty()) std::filesystem::remove_all(sock_dir);
 }
 
-std::unique_ptr<Pico> CaseEnv::launch(const LaunchOptions& o) {
+CaseOr<std::unique_ptr<Pico>> CaseEnv::launch(const LaunchOptions& o) {
   auto p = std::make_unique<Pico>();
   p->dir = dir + (o.tag.empty() ? "" : "/" + o.tag);
   if (std::error_code ec; !std::filesystem::create_directories(p->dir, ec) && ec)
-    fail({"cannot create the work directory " + p->dir + ": " + ec.message(), "", "", ""});
+    return CaseFail{"cannot create the work directory " + p->dir + ": " + ec.message(), "", "", ""};
   char tmpl[] = "/tmp/xabi-conform-XXXXXX";
-  if (!mkdtemp(tmpl)) fail({std::string("mkdtemp: ") + strerror(errno), "", "", ""});
+  if (!mkdtemp(tmpl)) return CaseFail{std::string("mkdtemp: ") + strerror(errno), "", "", ""};
   p->sock_dir = tmpl;
   p->listen = p->sock_dir + "/agent.sock";
   if (o.origin) {
     p->origin = std::make_unique<OriginServer>();
-    if (auto started = p->origin->start(); !started) fail({started.error().detail, "", "", ""});
+    if (auto started = p->origin->start(); !started) return CaseFail{started.error().detail, "", "", ""};
   }
   LaunchVars v;
   v.image = cfg.agent_image;
@@ -59,34 +59,34 @@ std::unique_ptr<Pico> CaseEnv::launch(const LaunchOptions& o) {
   for (const auto& a : argv) cmd += a + " ";
   note(0, "launch: " + cmd, "", "");
   if (auto started = p->host.start(argv, cfg.adapter->expand_env(v), p->dir); !started)
-    fail({started.error().detail, "the host starts", started.error().detail, ""});
+    return CaseFail{started.error().detail, "the host starts", started.error().detail, ""};
   auto start_deadline = std::min(deadline, Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(cfg.adapter->start_timeout_s * 1000)));
   Pico* raw = p.get();
   if (auto connected = p->agent.connect(p->listen, start_deadline, [raw] { return !raw->host.poll(); }); !connected) {
     const std::string& e = connected.error().detail;
     host_stderr = p->host.stderr_tail();
-    fail({"could not reach the agent: " + e, "the host listens on {listen}", p->host.exit() ? "host " + p->host.exit()->describe() : e, ""});
+    return CaseFail{"could not reach the agent: " + e, "the host listens on {listen}", p->host.exit() ? "host " + p->host.exit()->describe() : e, ""};
   }
   auto hello = p->agent.read_hello(start_deadline);
   if (!hello) {
     const std::string& e = hello.error().detail;
     (void)p->host.wait_for(std::chrono::milliseconds(500));
     host_stderr = p->host.stderr_tail();
-    fail({"the agent did not start: " + e, "HELLO from the agent", p->host.exit() ? "host " + p->host.exit()->describe() : e, ""});
+    return CaseFail{"the agent did not start: " + e, "HELLO from the agent", p->host.exit() ? "host " + p->host.exit()->describe() : e, ""};
   }
   p->hello = hello.value();
   if (p->hello.abi_version != meta::kAbiVersion)
-    fail({"the agent reports ABI version " + std::to_string(p->hello.abi_version), std::to_string(meta::kAbiVersion), "", ""});
+    return CaseFail{"the agent reports ABI version " + std::to_string(p->hello.abi_version), std::to_string(meta::kAbiVersion), "", ""};
   // The control channel came from xabi_accept: the model must see it too.
   ref::Verdict vd = p->model->check("accept", {}, static_cast<uint64_t>(p->hello.control), 0);
   note(0, "accept() [the control channel]", std::to_string(p->hello.control), vd.ok() ? "ok: " + vd.rule + "." + vd.outcome : "refused: " + vd.message);
-  if (!vd.ok()) fail({"the control channel's id is not one the spec allows", "a new channel id >= 0", vd.message, "accept." + vd.rule});
+  if (!vd.ok()) return CaseFail{"the control channel's id is not one the spec allows", "a new channel id >= 0", vd.message, "accept." + vd.rule};
   reached.insert("accept." + vd.rule + "." + vd.outcome);
   return p;
 }
 
-void CaseEnv::finish(Pico& p) {
-  if (p.ended) return;
+CaseStatus CaseEnv::finish(Pico& p) {
+  if (p.ended) return {};
   for (auto& [name, fd] : p.peers) close(fd);
   p.peers.clear();
   p.agent.close_control();
@@ -94,10 +94,11 @@ void CaseEnv::finish(Pico& p) {
   p.ended = true;
   host_stderr = p.host.stderr_tail();
   host_stdout = p.host.stdout_text();
-  if (!e) fail({"the host did not end after its control channel closed", "exit 0 (the agent exits 0)", "still running after 5 s", ""});
+  if (!e) return CaseFail{"the host did not end after its control channel closed", "exit 0 (the agent exits 0)", "still running after 5 s", ""};
   note(0, "close the control channel (the agent exits 0)", "host " + e->describe(), e->exited && e->code == 0 ? "ok" : "refused");
   if (!e->exited || e->code != 0)
-    fail({"the host reported the wrong end of the picoprocess", "exit 0 (the agent returned 0)", "host " + e->describe(), "exit.ok"});
+    return CaseFail{"the host reported the wrong end of the picoprocess", "exit 0 (the agent returned 0)", "host " + e->describe(), "exit.ok"};
+  return {};
 }
 
 void CaseEnv::note(int worker, const std::string& action, const std::string& result, const std::string& verdict) {
@@ -108,8 +109,6 @@ void CaseEnv::note(int worker, const std::string& action, const std::string& res
   t.set_verdict(verdict);
   trace.push_back(std::move(t));
 }
-
-void CaseEnv::fail(CaseFail f) { throw f; }
 
 std::string path_safe(std::string name) {
   for (char& ch : name)
@@ -137,6 +136,36 @@ void add_host_logs(const std::string& case_dir, const std::string& report_dir, F
   }
 }
 
+// The case's body: its custom code, or launching the picoprocess and running
+// its steps. `step` and `phase` say where it is, for the failure card.
+CaseStatus run_case(CaseEnv& env, const Case& c, std::unique_ptr<Pico>& pico, const Step*& step, std::string& phase) {
+  std::error_code ec;
+  std::filesystem::remove_all(env.dir, ec);
+  if (!std::filesystem::create_directories(env.dir, ec) && ec)
+    return CaseFail{"cannot create the work directory " + env.dir + ": " + ec.message(), "", "", ""};
+  if (c.custom) return c.custom(env);
+  phase = "(launch)";
+  XABI_CASE_LET(launched, env.launch({c.memory, c.needs.count("origin") != 0, c.args, ""}));
+  pico = std::move(launched);
+  Interp in{env, *pico, {}, {}, {}};
+  in.vars["alarms"] = pico->hello.alarms;
+  in.vars["control"] = pico->hello.control;
+  in.vars["scratch"] = pico->hello.scratch;
+  in.vars["worker_entry"] = pico->hello.worker_entry;
+  for (const Step& s : c.steps) {
+    step = &s;
+    XABI_TRY(in.run(s));
+  }
+  step = nullptr;
+  phase = "(end of the case: the control channel closes, the host must exit 0)";
+  XABI_TRY(env.finish(*pico));
+  for (const auto& text : in.console_checks)
+    if (env.host_stdout.find(text) == std::string::npos)
+      return CaseFail{"the console output lacks what the picoprocess wrote", "\"" + printable(text) + "\" on the host's stdout",
+                      "\"" + printable(env.host_stdout, 200) + "\"", "console"};
+  return {};
+}
+
 }  // namespace
 
 void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out) {
@@ -147,48 +176,21 @@ void execute_case(const Case& c, const RunConfig& cfg, CaseResult& out) {
   // Where the case is, for its failure card: the step running, else the phase.
   const Step* step = nullptr;
   std::string phase;
+  std::optional<CaseFail> failure;
+  // A library's exception while running the case (a filesystem error, say)
+  // fails this case, never the whole run: cases run on worker threads, where
+  // an escaped exception aborts.
   try {
-    std::error_code ec;
-    std::filesystem::remove_all(env.dir, ec);
-    if (!std::filesystem::create_directories(env.dir, ec) && ec)
-      env.fail({"cannot create the work directory " + env.dir + ": " + ec.message(), "", "", ""});
-    if (c.custom) {
-      c.custom(env);
-    } else {
-      phase = "(launch)";
-      pico = env.launch({c.memory, c.needs.count("origin") != 0, c.args, ""});
-      Interp in{env, *pico, {}, {}, {}};
-      in.vars["alarms"] = pico->hello.alarms;
-      in.vars["control"] = pico->hello.control;
-      in.vars["scratch"] = pico->hello.scratch;
-      in.vars["worker_entry"] = pico->hello.worker_entry;
-      for (const Step& s : c.steps) {
-        step = &s;
-        in.run(s);
-      }
-      step = nullptr;
-      phase = "(end of the case: the control channel closes, the host must exit 0)";
-      env.finish(*pico);
-      for (const auto& text : in.console_checks)
-        if (env.host_stdout.find(text) == std::string::npos)
-          env.fail({"the console output lacks what the picoprocess wrote", "\"" + printable(text) + "\" on the host's stdout",
-                    "\"" + printable(env.host_stdout, 200) + "\"", "console"});
-    }
-    out.set_outcome(PASS);
+    if (CaseStatus ran = run_case(env, c, pico, step, phase); !ran) failure = ran.error();
+  } catch (const std::exception& e) {
+    failure = CaseFail{std::string("the runner failed while running the case: ") + e.what(), "", "", ""};
   } catch (...) {
-    // A case's own failure, or anything else thrown while running it (a
-    // filesystem error, say): either fails this case, never the whole run
-    // (cases run on worker threads, where an escaped exception aborts).
-    CaseFail f;
-    try {
-      throw;
-    } catch (const CaseFail& cf) {
-      f = cf;
-    } catch (const std::exception& e) {
-      f.summary = std::string("the runner failed while running the case: ") + e.what();
-    } catch (...) {
-      f.summary = "the runner failed while running the case";
-    }
+    failure = CaseFail{"the runner failed while running the case", "", "", ""};
+  }
+  if (!failure) {
+    out.set_outcome(PASS);
+  } else {
+    const CaseFail& f = *failure;
     out.set_outcome(FAIL);
     Failure* fl = out.mutable_failure();
     fl->set_summary(f.summary);

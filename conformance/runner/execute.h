@@ -14,6 +14,7 @@
 #include "adapter.h"
 #include "agent_client.h"
 #include "case.h"
+#include "case_status.h"
 #include "host_process.h"
 #include "origin_server.h"
 #include "reference/model.h"
@@ -30,12 +31,6 @@ struct RunConfig {
   std::string report_dir;
   uint64_t seed = 1;
   std::string mutant;    // {mutant}
-};
-
-// A case failed: what was expected, what was observed, which rule.
-struct CaseFail {
-  std::string summary, expected, observed, rule;
-  int spec_line = 0;
 };
 
 // A running picoprocess: its host, the connection to its agent, its model.
@@ -70,12 +65,11 @@ struct CaseEnv {
   std::set<std::string> reached;  // "call.rule.outcome"
   std::vector<std::string> measurements;
 
-  // Launches the agent through the adapter and reads its HELLO. Throws CaseFail.
-  std::unique_ptr<Pico> launch(const LaunchOptions& o);
+  // Launches the agent through the adapter and reads its HELLO.
+  CaseOr<std::unique_ptr<Pico>> launch(const LaunchOptions& o);
   // Closes the control channel and expects the host to end with status 0.
-  void finish(Pico& p);
+  CaseStatus finish(Pico& p);
   void note(int worker, const std::string& action, const std::string& result, const std::string& verdict);
-  [[noreturn]] void fail(CaseFail f);
   std::string host_stderr;  // the tail, for failures
   std::string host_stdout;
 };

@@ -17,7 +17,7 @@ namespace xabi::conform {
 namespace {
 
 // Median round trip (ms) of n alarm_set(0) calls: a HOST call with no effect.
-double median_call_ms(CaseEnv& env, Pico& p, int n) {
+CaseOr<double> median_call_ms(CaseEnv& env, Pico& p, int n) {
   std::vector<double> ms;
   const uint32_t id = meta::find_call("alarm_set")->id;
   for (int i = 0; i < n; ++i) {
@@ -26,10 +26,10 @@ double median_call_ms(CaseEnv& env, Pico& p, int n) {
     auto t0 = Clock::now();
     auto r = p.agent.wait(p.agent.send(AGENT_OP_CALL, 0, pl.data), env.deadline);
     auto t1 = Clock::now();
-    if (!r) env.fail({"the healthy picoprocess stopped answering", "a reply", p.agent.closed() ? "connection closed" : "timeout", ""});
+    if (!r) return CaseFail{"the healthy picoprocess stopped answering", "a reply", p.agent.closed() ? "connection closed" : "timeout", ""};
     Reader rd(r->payload);
     int64_t result = rd.i64();
-    if (result != 0) env.fail({"alarm_set(0) failed in the healthy picoprocess", "0", std::to_string(result), "alarm_set.ok"});
+    if (result != 0) return CaseFail{"alarm_set(0) failed in the healthy picoprocess", "0", std::to_string(result), "alarm_set.ok"};
     ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
   std::sort(ms.begin(), ms.end());
@@ -43,52 +43,54 @@ std::string fmt(double v) {
   return o.str();
 }
 
-void hog(CaseEnv& env, Pico& p, int worker, uint8_t kind, uint64_t param) {
+CaseStatus hog(CaseEnv& env, Pico& p, int worker, uint8_t kind, uint64_t param) {
   Bytes pl;
   pl.u8(kind).u64(param);
   auto r = p.agent.wait(p.agent.send(AGENT_OP_HOG, static_cast<uint8_t>(worker), pl.data), env.deadline);
-  if (!r) env.fail({"the hostile agent did not acknowledge its orders", "a reply", "none", ""});
+  if (!r) return CaseFail{"the hostile agent did not acknowledge its orders", "a reply", "none", ""};
+  return {};
 }
 
-void spawn(CaseEnv& env, Pico& p, int slot) {
+CaseStatus spawn(CaseEnv& env, Pico& p, int slot) {
   Bytes pl;
   pl.u8(static_cast<uint8_t>(slot));
   auto r = p.agent.wait(p.agent.send(AGENT_OP_SPAWN, 0, pl.data), env.deadline);
   const std::string payload = r ? r->payload : std::string();
   Reader rd(payload);
-  if (!r || rd.i64() <= 0) env.fail({"the hostile agent could not start a thread", "a thread", "none", ""});
+  if (!r || rd.i64() <= 0) return CaseFail{"the hostile agent could not start a thread", "a thread", "none", ""};
+  return {};
 }
 
-void run_fault(CaseEnv& env, uint8_t kind) {
-  auto healthy = env.launch({64ull << 20, false, {}, "healthy"});
+CaseStatus run_fault(CaseEnv& env, uint8_t kind) {
+  XABI_CASE_LET(healthy, env.launch({64ull << 20, false, {}, "healthy"}));
   const int n = 200;
-  double base = median_call_ms(env, *healthy, n);
+  XABI_CASE_LET(base, median_call_ms(env, *healthy, n));
   env.note(0, "healthy: median of " + std::to_string(n) + " alarm_set(0) round trips", fmt(base) + " ms", "baseline");
 
-  auto bad = env.launch({16ull << 20, false, {}, "hostile"});
+  XABI_CASE_LET(bad, env.launch({16ull << 20, false, {}, "hostile"}));
   if (kind == AGENT_HOG_SPIN) {
     // One spinning thread per core, and the initial thread too.
-    spawn(env, *bad, 1);
-    spawn(env, *bad, 2);
-    hog(env, *bad, 1, AGENT_HOG_SPIN, 0);
-    hog(env, *bad, 2, AGENT_HOG_SPIN, 0);
+    XABI_TRY(spawn(env, *bad, 1));
+    XABI_TRY(spawn(env, *bad, 2));
+    XABI_TRY(hog(env, *bad, 1, AGENT_HOG_SPIN, 0));
+    XABI_TRY(hog(env, *bad, 2, AGENT_HOG_SPIN, 0));
   } else if (kind == AGENT_HOG_BLOCK) {
-    spawn(env, *bad, 1);
-    hog(env, *bad, 1, AGENT_HOG_BLOCK, 0);
+    XABI_TRY(spawn(env, *bad, 1));
+    XABI_TRY(hog(env, *bad, 1, AGENT_HOG_BLOCK, 0));
   }
-  if (kind != AGENT_HOG_BLOCK) hog(env, *bad, 0, kind, 1 << 20);
+  if (kind != AGENT_HOG_BLOCK) XABI_TRY(hog(env, *bad, 0, kind, 1 << 20));
   env.note(0, "hostile: started", "", "");
 
-  double during = median_call_ms(env, *healthy, n);
+  XABI_CASE_LET(during, median_call_ms(env, *healthy, n));
   double bound = std::max(kLatencyFactor * base, kLatencyFloorMs);
   env.measurements.push_back("healthy median round trip: " + fmt(base) + " ms alone, " + fmt(during) + " ms beside the hostile one (bound " +
                              fmt(bound) + " ms)");
   env.note(0, "healthy, hostile running: median of " + std::to_string(n) + " round trips", fmt(during) + " ms",
            during <= bound ? "ok: within " + fmt(bound) + " ms" : "refused");
   if (during > bound)
-    env.fail({"the healthy picoprocess slowed down beside a hostile one", "median <= " + fmt(bound) + " ms (" + fmt(kLatencyFactor) +
-                                                                              " x baseline " + fmt(base) + " ms, or " + fmt(kLatencyFloorMs) + " ms)",
-              fmt(during) + " ms", "fault.latency"});
+    return CaseFail{"the healthy picoprocess slowed down beside a hostile one", "median <= " + fmt(bound) + " ms (" + fmt(kLatencyFactor) +
+                                                                                    " x baseline " + fmt(base) + " ms, or " + fmt(kLatencyFloorMs) + " ms)",
+                    fmt(during) + " ms", "fault.latency"};
 
   // How the hostile one must end.
   if (kind == AGENT_HOG_CRASH) {
@@ -96,23 +98,23 @@ void run_fault(CaseEnv& env, uint8_t kind) {
     bad->ended = true;
     env.note(0, "hostile host after the crash", e ? e->describe() : "still running", "");
     if (!e || !e->exited || e->code != 128 + 11)
-      env.fail({"the crash was not reported as the contract says", "exit 139 (128 + SIGSEGV)", e ? e->describe() : "still running", "contract.exit"});
+      return CaseFail{"the crash was not reported as the contract says", "exit 139 (128 + SIGSEGV)", e ? e->describe() : "still running", "contract.exit"};
   } else if (kind == AGENT_HOG_MEMORY) {
     // The hog stops when alloc refuses: the picoprocess lives on, within its quota.
     if (bad->host.poll())
-      env.fail({"memory exhaustion ended the picoprocess", "xabi_alloc refuses at the quota; the picoprocess lives",
-                "host " + bad->host.exit()->describe(), "alloc.ok.refused"});
-    env.finish(*bad);
+      return CaseFail{"memory exhaustion ended the picoprocess", "xabi_alloc refuses at the quota; the picoprocess lives",
+                      "host " + bad->host.exit()->describe(), "alloc.ok.refused"};
+    XABI_TRY(env.finish(*bad));
   } else {
-    if (bad->host.poll()) env.fail({"the hostile picoprocess ended by itself", "it keeps running until killed", bad->host.exit()->describe(), ""});
+    if (bad->host.poll()) return CaseFail{"the hostile picoprocess ended by itself", "it keeps running until killed", bad->host.exit()->describe(), ""};
     bad->host.kill_group();
     (void)bad->host.wait_for(std::chrono::milliseconds(3000));
     bad->ended = true;
   }
   // The healthy one still works, and ends cleanly.
-  double after = median_call_ms(env, *healthy, 20);
+  XABI_CASE_LET(after, median_call_ms(env, *healthy, 20));
   env.note(0, "healthy, after the hostile one: median of 20 round trips", fmt(after) + " ms", "ok");
-  env.finish(*healthy);
+  return env.finish(*healthy);
 }
 
 Case fault_case(const std::string& name, uint8_t kind, const std::string& what) {
@@ -123,7 +125,7 @@ Case fault_case(const std::string& name, uint8_t kind, const std::string& what) 
   c.quick = false;
   c.custom = [kind, what](CaseEnv& env) {
     env.note(0, what, "", "");
-    run_fault(env, kind);
+    return run_fault(env, kind);
   };
   return c;
 }

@@ -25,7 +25,8 @@ namespace xabi::conform::detail {
 using ref::Args;
 using ref::Int;
 
-// The state of a case being interpreted.
+// The state of a case being interpreted. A member that can fail the case
+// returns the failure (CaseStatus, CaseOr: case_status.h).
 struct Interp {
   CaseEnv& env;
   Pico& p;
@@ -49,51 +50,51 @@ struct Interp {
   };
 
   // interp.cc
-  void run(const Step& s);
-  int64_t tid_of(int worker);
-  AgentReply wait_reply(uint32_t seq, const std::string& what);
+  CaseStatus run(const Step& s);
+  CaseOr<int64_t> tid_of(int worker);
+  CaseOr<AgentReply> wait_reply(uint32_t seq, const std::string& what);
 
   // interp_values.cc
-  Int eval(const Expr& e);
-  uint64_t u(const Expr& e);
+  CaseOr<Int> eval(const Expr& e);
+  CaseOr<uint64_t> u(const Expr& e);
   std::string expand(std::string s);
-  Marshalled marshal(const meta::CallInfo& c, const std::vector<Operand>& ops);
-  CallReply parse_call_reply(const AgentReply& r);
+  CaseOr<Marshalled> marshal(const meta::CallInfo& c, const std::vector<Operand>& ops);
+  CaseOr<CallReply> parse_call_reply(const AgentReply& r);
 
   // interp_checks.cc
-  void model_check(const std::string& call, const Args& a, uint64_t raw, int64_t caller, const std::string& action,
+  CaseStatus model_check(const std::string& call, const Args& a, uint64_t raw, int64_t caller, const std::string& action,
                    const std::string& shown_result, int worker);
-  void check_clauses(const Step& s, const meta::CallInfo* c, int64_t result, const CallReply* reply,
+  CaseStatus check_clauses(const Step& s, const meta::CallInfo* c, int64_t result, const CallReply* reply,
                      const std::vector<int>* blob_of, const std::string& action);
 
   // interp_calls.cc
-  int64_t do_call(const Step& s);
-  void check_result(const Step& s, const meta::CallInfo& c, Marshalled& m, const CallReply& r, const std::string& action);
-  int64_t accept_result(const Step& s, const meta::CallInfo& c, const Marshalled& m, const CallReply& r,
+  CaseOr<int64_t> do_call(const Step& s);
+  CaseStatus check_result(const Step& s, const meta::CallInfo& c, Marshalled& m, const CallReply& r, const std::string& action);
+  CaseOr<int64_t> accept_result(const Step& s, const meta::CallInfo& c, const Marshalled& m, const CallReply& r,
                         const std::string& action);
-  void await(const Step& s);
+  CaseStatus await(const Step& s);
 
   // interp_memory.cc
-  void observe_alloc(int worker, uint64_t base, uint64_t len);
-  void mem_fill(int worker, uint64_t a, uint64_t n, uint8_t b);
-  void mem_check(int worker, uint64_t a, uint64_t n, uint8_t b, const std::string& why);
+  CaseStatus observe_alloc(int worker, uint64_t base, uint64_t len);
+  CaseStatus mem_fill(int worker, uint64_t a, uint64_t n, uint8_t b);
+  CaseStatus mem_check(int worker, uint64_t a, uint64_t n, uint8_t b, const std::string& why);
 
   // interp_lifecycle.cc
-  void args_step(const Step& s);
-  void spawn(const Step& s);
-  void thread_exit(const Step& s);
-  void clone_storm(const Step& s);
-  void handover(const Step& s);
-  void exit_step(const Step& s);
+  CaseStatus args_step(const Step& s);
+  CaseStatus spawn(const Step& s);
+  CaseStatus thread_exit(const Step& s);
+  CaseStatus clone_storm(const Step& s);
+  CaseStatus handover(const Step& s);
+  CaseStatus exit_step(const Step& s);
 
   // interp_sandbox.cc
-  void probe(const Step& s);
-  void syscall_step(const Step& s);
+  CaseStatus probe(const Step& s);
+  CaseStatus syscall_step(const Step& s);
 
   // interp_peers.cc
-  int peer(const Step& s);
-  void peer_step(const Step& s);
-  void origin_saw(const Step& s);
+  CaseOr<int> peer(const Step& s);
+  CaseStatus peer_step(const Step& s);
+  CaseStatus origin_saw(const Step& s);
 };
 
 }  // namespace xabi::conform::detail

@@ -9,13 +9,13 @@
 namespace xabi::conform::detail {
 
 // Feeds the model; a refusal fails the case with the rule and its line.
-void Interp::model_check(const std::string& call, const Args& a, uint64_t raw, int64_t caller, const std::string& action,
-                         const std::string& shown_result, int worker) {
+CaseStatus Interp::model_check(const std::string& call, const Args& a, uint64_t raw, int64_t caller, const std::string& action,
+                               const std::string& shown_result, int worker) {
   ref::Verdict v = p.model->check(call, a, raw, static_cast<Int>(caller));
   if (v.ok()) {
     env.reached.insert(call + "." + v.rule + "." + v.outcome);
     env.note(worker, action, shown_result, "ok: " + v.rule + "." + v.outcome);
-    return;
+    return {};
   }
   env.note(worker, action, shown_result, "refused: " + v.message);
   int line = 0;
@@ -25,14 +25,14 @@ void Interp::model_check(const std::string& call, const Args& a, uint64_t raw, i
   const char* kind = v.kind == ref::Verdict::Kind::kViolation ? "the spec does not allow this result"
                      : v.kind == ref::Verdict::Kind::kBadCall ? "the model could not check this call"
                                                               : "the spec's rules are broken for this input";
-  env.fail({std::string(kind) + ": " + action + " -> " + shown_result, "a result rule " + call + "." + v.rule + " allows",
-            v.message, call + "." + v.rule, line});
+  return CaseFail{std::string(kind) + ": " + action + " -> " + shown_result, "a result rule " + call + "." + v.rule + " allows",
+                  v.message, call + "." + v.rule, line};
 }
 
-void Interp::check_clauses(const Step& s, const meta::CallInfo* c, int64_t result, const CallReply* reply,
-                           const std::vector<int>* blob_of, const std::string& action) {
+CaseStatus Interp::check_clauses(const Step& s, const meta::CallInfo* c, int64_t result, const CallReply* reply,
+                                 const std::vector<int>* blob_of, const std::string& action) {
   if (s.check.cmp != Cmp::kNone) {
-    Int want = eval(s.check.rhs);
+    XABI_CASE_LET(want, eval(s.check.rhs));
     Int got = result;
     bool ok = false;
     switch (s.check.cmp) {
@@ -46,9 +46,9 @@ void Interp::check_clauses(const Step& s, const meta::CallInfo* c, int64_t resul
     }
     if (!ok) {
       static const char* ops[] = {"", "==", "!=", ">", ">=", "<", "<="};
-      env.fail({"unexpected result of " + action, std::string("result ") + ops[static_cast<int>(s.check.cmp)] + " " + s.check.rhs.text +
-                                                      " (" + ref::to_string(want) + ")",
-                c ? show_result(*c, result) : std::to_string(result), ""});
+      return CaseFail{"unexpected result of " + action, std::string("result ") + ops[static_cast<int>(s.check.cmp)] + " " + s.check.rhs.text +
+                                                            " (" + ref::to_string(want) + ")",
+                      c ? show_result(*c, result) : std::to_string(result), ""};
     }
   }
   if (s.check.data && reply && blob_of && c) {
@@ -60,7 +60,7 @@ void Interp::check_clauses(const Step& s, const meta::CallInfo* c, int64_t resul
       }
     std::string seen = got && result > 0 ? got->substr(0, static_cast<size_t>(result)) : "";
     if (seen != *s.check.data)
-      env.fail({"the bytes " + action + " delivered differ", "\"" + printable(*s.check.data) + "\"", "\"" + printable(seen) + "\"", ""});
+      return CaseFail{"the bytes " + action + " delivered differ", "\"" + printable(*s.check.data) + "\"", "\"" + printable(seen) + "\"", ""};
   }
   for (const auto& b : s.check.bits) {
     if (!reply || !blob_of || !c) break;
@@ -73,14 +73,15 @@ void Interp::check_clauses(const Step& s, const meta::CallInfo* c, int64_t resul
         size_t off = static_cast<size_t>(b.elem) * si->size + f.offset;
         uint64_t v = 0;
         if (off + f.size <= bytes.size()) memcpy(&v, bytes.data() + off, f.size);
-        uint64_t mask = u(b.mask);
+        XABI_CASE_LET(mask, u(b.mask));
         bool set = (v & mask) != 0;
         if (set != b.set)
-          env.fail({"entry " + std::to_string(b.elem) + "." + b.field + " after " + action,
-                    std::string(b.set ? "bits " : "no bits ") + b.mask.text + " set", "value " + hex(v), ""});
+          return CaseFail{"entry " + std::to_string(b.elem) + "." + b.field + " after " + action,
+                          std::string(b.set ? "bits " : "no bits ") + b.mask.text + " set", "value " + hex(v), ""};
       }
     }
   }
+  return {};
 }
 
 }  // namespace xabi::conform::detail

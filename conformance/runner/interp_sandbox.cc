@@ -12,7 +12,7 @@ namespace xabi::conform::detail {
 
 // probe CALL: a bare picoprocess of its own (no listen endpoint, no
 // console) makes the call; its exit status carries the result.
-void Interp::probe(const Step& s) {
+CaseStatus Interp::probe(const Step& s) {
   const meta::CallInfo* c = meta::find_call(s.call);
   LaunchVars v;
   v.image = env.cfg.agent_image;
@@ -25,28 +25,35 @@ void Interp::probe(const Step& s) {
   std::filesystem::create_directories(dir);
   const std::string action = s.call + "() in a picoprocess with no listen endpoint and no console";
   if (auto started = h.start(env.cfg.adapter->expand(v), env.cfg.adapter->expand_env(v), dir); !started)
-    env.fail({started.error().detail, "the host starts", started.error().detail, ""});
+    return CaseFail{started.error().detail, "the host starts", started.error().detail, ""};
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(env.deadline - Clock::now());
   auto e = h.wait_for(std::max(left, std::chrono::milliseconds(100)));
-  if (!e) env.fail({"the probe did not end", "the host exits with the probe's status", "still running", ""});
+  if (!e) return CaseFail{"the probe did not end", "the host exits with the probe's status", "still running", ""};
   if (!e->exited || e->code == 100 || e->code > 199)
-    env.fail({"the probe did not report a result", "an exit status 0..99 or 101..199 (AGENT_PROBE_STATUS)", e->describe(), ""});
+    return CaseFail{"the probe did not report a result", "an exit status 0..99 or 101..199 (AGENT_PROBE_STATUS)", e->describe(), ""};
   const int64_t result = e->code <= 99 ? e->code : 100 - e->code;
   ref::ModelConfig mc;
   mc.quota = v.memory;  // caps: none of listen, origin, console
   ref::Model m(mc);
   ref::Verdict vd = m.check(s.call, {}, static_cast<uint64_t>(result), 0);
   env.note(0, action, show_result(*c, result), vd.ok() ? "ok: " + vd.rule + "." + vd.outcome : "refused: " + vd.message);
-  if (!vd.ok()) env.fail({"unexpected result of " + action, "what the spec allows", show_result(*c, result), s.call + "." + vd.rule});
+  if (!vd.ok()) return CaseFail{"unexpected result of " + action, "what the spec allows", show_result(*c, result), s.call + "." + vd.rule};
   env.reached.insert(s.call + "." + vd.rule + "." + vd.outcome);
-  check_clauses(s, c, result, nullptr, nullptr, action);
+  return check_clauses(s, c, result, nullptr, nullptr, action);
 }
 
-void Interp::syscall_step(const Step& s) {
+CaseStatus Interp::syscall_step(const Step& s) {
   Bytes pl;
-  uint64_t nr = u(s.exprs[0]);
+  XABI_CASE_LET(nr, u(s.exprs[0]));
   pl.u64(nr);
-  for (size_t i = 1; i <= 6; ++i) pl.u64(i < s.exprs.size() ? u(s.exprs[i]) : 0);
+  for (size_t i = 1; i <= 6; ++i) {
+    if (i >= s.exprs.size()) {
+      pl.u64(0);
+      continue;
+    }
+    XABI_CASE_LET(arg, u(s.exprs[i]));
+    pl.u64(arg);
+  }
   const Adapter& a = *env.cfg.adapter;
   uint32_t seq = p.agent.send(AGENT_OP_SYSCALL, 0, pl.data);
   auto r = p.agent.wait(seq, env.deadline);
@@ -54,16 +61,17 @@ void Interp::syscall_step(const Step& s) {
     Reader rd(r->payload);
     int64_t ret = rd.i64();
     env.note(0, s.text, std::to_string(ret), "refused");
-    env.fail({"a system call outside the allow-list was not denied: " + s.text, "the picoprocess ends with status " +
-              std::to_string(a.violation_exit_status) + " (a violation)", "it returned " + std::to_string(ret), "allow-list"});
+    return CaseFail{"a system call outside the allow-list was not denied: " + s.text, "the picoprocess ends with status " +
+                    std::to_string(a.violation_exit_status) + " (a violation)", "it returned " + std::to_string(ret), "allow-list"};
   }
   auto e = p.host.wait_for(std::chrono::milliseconds(5000));
   p.ended = true;
-  if (!e) env.fail({"after a denied system call the host did not end", "exit " + std::to_string(a.violation_exit_status), "still running", "allow-list"});
+  if (!e) return CaseFail{"after a denied system call the host did not end", "exit " + std::to_string(a.violation_exit_status), "still running", "allow-list"};
   env.note(0, s.text, "host " + e->describe(), e->exited && e->code == a.violation_exit_status ? "ok: denied" : "refused");
   if (!e->exited || e->code != a.violation_exit_status)
-    env.fail({"a denied system call was not reported as a violation: " + s.text, "exit " + std::to_string(a.violation_exit_status),
-              "host " + e->describe(), "allow-list"});
+    return CaseFail{"a denied system call was not reported as a violation: " + s.text, "exit " + std::to_string(a.violation_exit_status),
+                    "host " + e->describe(), "allow-list"};
+  return {};
 }
 
 }  // namespace xabi::conform::detail

@@ -13,22 +13,24 @@ namespace xabi::conform::detail {
 
 using ref::Arg;
 
-Int Interp::eval(const Expr& e) {
-  return eval_expr(e, [&](const std::string& name) {
-    auto it = vars.find(name);
-    if (it == vars.end()) env.fail({"$" + name + " has no value", "", "", ""});
-    return it->second;
-  });
+CaseOr<Int> Interp::eval(const Expr& e) {
+  for (const auto& t : e.terms)
+    for (const auto& f : t.factors)
+      if (f.is_var && !vars.count(f.var)) return CaseFail{"$" + f.var + " has no value", "", "", ""};
+  return eval_expr(e, [&](const std::string& name) { return vars.at(name); });
 }
 
-uint64_t Interp::u(const Expr& e) { return static_cast<uint64_t>(eval(e)); }
+CaseOr<uint64_t> Interp::u(const Expr& e) {
+  XABI_CASE_LET(v, eval(e));
+  return static_cast<uint64_t>(v);
+}
 
 std::string Interp::expand(std::string s) {
   if (size_t at = s.find("{origin}"); at != std::string::npos && p.origin) s.replace(at, 8, p.origin->url());
   return s;
 }
 
-Interp::Marshalled Interp::marshal(const meta::CallInfo& c, const std::vector<Operand>& ops) {
+CaseOr<Interp::Marshalled> Interp::marshal(const meta::CallInfo& c, const std::vector<Operand>& ops) {
   Marshalled m;
   Bytes args, blobs;
   int nblobs = 0;
@@ -38,10 +40,10 @@ Interp::Marshalled Interp::marshal(const meta::CallInfo& c, const std::vector<Op
     std::string blob;
     switch (o.kind) {
       case Operand::Kind::kExpr: {
-        uint64_t v = u(o.expr);
+        XABI_CASE_LET(v, u(o.expr));
         args.u8(AGENT_ARG_VALUE).u64(v);
         if (prm.type == meta::Type::kCstr) {
-          if (!outside_guest_memory(v)) env.fail({kStringAddressRule, "", o.source, ""});
+          if (!outside_guest_memory(v)) return CaseFail{kStringAddressRule, "", o.source, ""};
           m.model_args.push_back(Arg::str_at(Int(v)));
           m.blob_of.push_back(-1);
           m.shown.push_back(std::string(prm.name) + "=@" + o.source);
@@ -65,8 +67,8 @@ Interp::Marshalled Interp::marshal(const meta::CallInfo& c, const std::vector<Op
       }
       case Operand::Kind::kZero:
       case Operand::Kind::kFill: {
-        uint64_t n = u(o.len);
-        if (n > AGENT_SCRATCH - 64) env.fail({"a buffer of " + std::to_string(n) + " bytes exceeds the agent's scratch", "", "", ""});
+        XABI_CASE_LET(n, u(o.len));
+        if (n > AGENT_SCRATCH - 64) return CaseFail{"a buffer of " + std::to_string(n) + " bytes exceeds the agent's scratch", "", "", ""};
         blob.assign(n, o.kind == Operand::Kind::kZero ? '\0' : static_cast<char>(o.byte));
         m.model_args.push_back(Arg::num(0));
         m.shown.push_back(std::string(prm.name) + "=" + o.source);
@@ -79,7 +81,7 @@ Interp::Marshalled Interp::marshal(const meta::CallInfo& c, const std::vector<Op
           for (const auto& [fname, fexpr] : el)
             for (const auto& f : si->fields)
               if (f.name == fname) {
-                uint64_t v = u(fexpr);
+                XABI_CASE_LET(v, u(fexpr));
                 memcpy(e.data() + f.offset, &v, f.size);
               }
           blob += e;
@@ -102,7 +104,7 @@ Interp::Marshalled Interp::marshal(const meta::CallInfo& c, const std::vector<Op
   return m;
 }
 
-Interp::CallReply Interp::parse_call_reply(const AgentReply& r) {
+CaseOr<Interp::CallReply> Interp::parse_call_reply(const AgentReply& r) {
   Reader rd(r.payload);
   CallReply c;
   c.result = rd.i64();
@@ -112,7 +114,7 @@ Interp::CallReply Interp::parse_call_reply(const AgentReply& r) {
     uint32_t len = rd.u32();
     c.blobs.emplace_back(addr, rd.bytes(len));
   }
-  if (rd.bad) env.fail({"malformed CALL reply from the agent", "", "", ""});
+  if (rd.bad) return CaseFail{"malformed CALL reply from the agent", "", "", ""};
   return c;
 }
 

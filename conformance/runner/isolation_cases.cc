@@ -81,7 +81,7 @@ std::vector<int> descendants(int root) {
 }
 
 // The one sealed (Seccomp: 2) process below the host: the picoprocess.
-int sealed_picoprocess(CaseEnv& env, Pico& p) {
+CaseOr<int> sealed_picoprocess(Pico& p) {
   std::vector<int> sealed;
   for (int pid : descendants(p.host.pid())) {
     std::ifstream st("/proc/" + std::to_string(pid) + "/status");
@@ -90,15 +90,15 @@ int sealed_picoprocess(CaseEnv& env, Pico& p) {
       if (line.rfind("Seccomp:", 0) == 0 && line.find('2') != std::string::npos) sealed.push_back(pid);
   }
   if (sealed.size() != 1)
-    env.fail({"cannot find the picoprocess below the host", "one sealed (Seccomp: 2) process below pid " + std::to_string(p.host.pid()),
-              std::to_string(sealed.size()) + " found", ""});
+    return CaseFail{"cannot find the picoprocess below the host", "one sealed (Seccomp: 2) process below pid " + std::to_string(p.host.pid()),
+                    std::to_string(sealed.size()) + " found", ""};
   return sealed[0];
 }
 
 // Least privilege, from the kernel's side: no uid or gid 0, no capability.
-void inspect_privileges(CaseEnv& env) {
-  auto p = env.launch({64ull << 20, false, {}, ""});
-  const int pid = sealed_picoprocess(env, *p);
+CaseStatus inspect_privileges(CaseEnv& env) {
+  XABI_CASE_LET(p, env.launch({64ull << 20, false, {}, ""}));
+  XABI_CASE_LET(pid, sealed_picoprocess(*p));
   std::ifstream st("/proc/" + std::to_string(pid) + "/status");
   std::map<std::string, std::string> f;
   for (std::string line; std::getline(st, line);)
@@ -108,21 +108,21 @@ void inspect_privileges(CaseEnv& env) {
     bool root = false;
     for (std::string id; in >> id;) root |= id == "0";
     env.note(0, std::string("/proc/") + std::to_string(pid) + "/status " + ids, f[ids], root ? "refused" : "ok");
-    if (root) env.fail({std::string("the picoprocess runs with ") + ids + " 0", "no 0 among real, effective, saved, fs", f[ids], "isolation.privileges"});
+    if (root) return CaseFail{std::string("the picoprocess runs with ") + ids + " 0", "no 0 among real, effective, saved, fs", f[ids], "isolation.privileges"};
   }
   for (const char* cap : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
     const bool none = f[cap] == "0000000000000000";
     env.note(0, std::string("/proc/") + std::to_string(pid) + "/status " + cap, f[cap], none ? "ok" : "refused");
-    if (!none) env.fail({std::string("the picoprocess holds capabilities (") + cap + ")", "0000000000000000", f[cap], "isolation.privileges"});
+    if (!none) return CaseFail{std::string("the picoprocess holds capabilities (") + cap + ")", "0000000000000000", f[cap], "isolation.privileges"};
   }
-  env.finish(*p);
+  return env.finish(*p);
 }
 
-void inspect_fds(CaseEnv& env) {
-  auto p = env.launch({64ull << 20, false, {}, ""});
-  const std::vector<int> sealed = {sealed_picoprocess(env, *p)};
+CaseStatus inspect_fds(CaseEnv& env) {
+  XABI_CASE_LET(p, env.launch({64ull << 20, false, {}, ""}));
+  XABI_CASE_LET(pid, sealed_picoprocess(*p));
   std::set<int> fds;
-  if (DIR* d = opendir(("/proc/" + std::to_string(sealed[0]) + "/fd").c_str())) {
+  if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
     while (dirent* e = readdir(d))
       if (e->d_name[0] != '.') fds.insert(atoi(e->d_name));
     closedir(d);
@@ -133,9 +133,9 @@ void inspect_fds(CaseEnv& env) {
     for (int f : s) o += std::to_string(f) + " ";
     return o.empty() ? "none" : o;
   };
-  env.note(0, "list /proc/" + std::to_string(sealed[0]) + "/fd", show(fds), fds == want ? "ok" : "refused");
-  if (fds != want) env.fail({"the picoprocess holds other file descriptors than the contract's", show(want), show(fds), "isolation.fds"});
-  env.finish(*p);
+  env.note(0, "list /proc/" + std::to_string(pid) + "/fd", show(fds), fds == want ? "ok" : "refused");
+  if (fds != want) return CaseFail{"the picoprocess holds other file descriptors than the contract's", show(want), show(fds), "isolation.fds"};
+  return env.finish(*p);
 }
 
 }  // namespace
