@@ -79,7 +79,10 @@ bool AgentClient::pump(Clock::time_point deadline) {
 
 Result<Hello> AgentClient::read_hello(Clock::time_point deadline) {
   auto r = wait(0, deadline);
-  if (!r) return unreachable(closed_ ? "the connection closed before the agent said hello" : "no hello from the agent in time");
+  if (!r)
+    return unreachable(!error_.empty() ? error_ + ", before its hello"
+                       : closed_       ? "the connection closed before the agent said hello"
+                                       : "no hello from the agent in time");
   if (r->op != AGENT_OP_HELLO) return unreachable("the agent's first frame is not HELLO");
   Reader rd(r->payload);
   Hello out;

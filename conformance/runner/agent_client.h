@@ -95,6 +95,8 @@ class AgentClient {
   std::optional<AgentReply> wait(uint32_t seq, Clock::time_point deadline);
   bool closed() const { return closed_; }
   void close_control();  // the agent then exits 0
+  // Why the client closed the connection itself (a frame the protocol does
+  // not allow); empty if it did not.
   const std::string& error() const { return error_; }
 
  private:

@@ -21,7 +21,10 @@ CaseOr<AgentReply> Interp::wait_reply(uint32_t seq, const std::string& what) {
       return CaseFail{"the agent refused the command (status " + std::to_string(r->status) + ")", "a reply", what, ""};
     return *r;
   }
-  // No reply: the picoprocess ended, or the case ran out of time.
+  // No reply: the agent broke the protocol, the picoprocess ended, or the
+  // case ran out of time.
+  if (!p.agent.error().empty())
+    return CaseFail{"the agent's connection broke during: " + what, "a well-formed reply", p.agent.error(), ""};
   if (p.agent.closed()) {
     auto e = p.host.wait_for(std::chrono::milliseconds(3000));
     p.ended = true;
