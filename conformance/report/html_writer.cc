@@ -76,23 +76,29 @@ std::string rule_key(std::string_view call, std::string_view rule, std::string_v
   return k;
 }
 
+// Appends `text` to `out`: ASCII letters and digits, and the bytes `keep`
+// accepts, as they are; every other byte as `mark` and two digits of `hex`.
+template <class Keep>
+void append_escaped(std::string& out, std::string_view text, char mark, const char (&hex)[17], Keep keep) {
+  for (unsigned char ch : text) {
+    if ((std::isalnum(ch) && ch < 0x80) || keep(ch)) {
+      out += static_cast<char>(ch);
+    } else {
+      out += mark;
+      out += hex[ch >> 4];
+      out += hex[ch & 15];
+    }
+  }
+}
+
 // An id for an anchor, the same in every report of the same run: `kind` and
 // each part, every byte of a part but [A-Za-z0-9] written "_hh", joined by
 // '-' (so no two parts lists give one id, and no id needs escaping in a link).
 std::string anchor(std::string_view kind, std::initializer_list<std::string_view> parts) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string id(kind);
   for (std::string_view part : parts) {
     id += '-';
-    for (unsigned char ch : part) {
-      if (std::isalnum(ch) && ch < 0x80) {
-        id += static_cast<char>(ch);
-      } else {
-        id += '_';
-        id += kHex[ch >> 4];
-        id += kHex[ch & 15];
-      }
-    }
+    append_escaped(id, part, '_', "0123456789abcdef", [](unsigned char) { return false; });
   }
   return id;
 }
@@ -102,17 +108,9 @@ std::string card_anchor(const HostRun& host, const CaseResult& c) { return ancho
 // A relative link to a file next to the report: the path percent-encoded
 // (a path is bytes; a link must not break or turn into a scheme on them).
 std::string file_href(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string href;
-  for (unsigned char ch : path) {
-    if ((std::isalnum(ch) && ch < 0x80) || ch == '/' || ch == '.' || ch == '-' || ch == '_' || ch == '~') {
-      href += static_cast<char>(ch);
-    } else {
-      href += '%';
-      href += kHex[ch >> 4];
-      href += kHex[ch & 15];
-    }
-  }
+  append_escaped(href, path, '%', "0123456789ABCDEF",
+                 [](unsigned char ch) { return ch == '/' || ch == '.' || ch == '-' || ch == '_' || ch == '~'; });
   return href;
 }
 
