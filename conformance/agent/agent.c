@@ -346,6 +346,27 @@ static int64_t raw_syscall(uint64_t nr, const uint64_t a[6]) {
   return ret;
 }
 
+/* ---- ESCAPE: one instruction that only a kernel or a device could answer */
+
+static int do_escape(uint32_t kind) {
+  switch (kind) {
+    case AGENT_ESCAPE_INT80: __asm__ volatile("mov $20, %%eax\n int $0x80" ::: "rax", "memory"); break;
+    case AGENT_ESCAPE_SYSENTER: __asm__ volatile("sysenter" ::: "rcx", "r11", "memory"); break;
+    case AGENT_ESCAPE_INT_N: __asm__ volatile("int $0x21" ::: "memory"); break;
+    case AGENT_ESCAPE_HLT: __asm__ volatile("hlt" ::: "memory"); break;
+    case AGENT_ESCAPE_CLI: __asm__ volatile("cli" ::: "memory"); break;
+    case AGENT_ESCAPE_OUT: __asm__ volatile("xor %%eax, %%eax\n out %%al, $0x80" ::: "rax", "memory"); break;
+    case AGENT_ESCAPE_IN: __asm__ volatile("in $0x60, %%al" ::: "rax", "memory"); break;
+    case AGENT_ESCAPE_OUT_DX: __asm__ volatile("mov $0x3f8, %%edx\n mov $0x41, %%eax\n out %%al, %%dx" ::: "rax", "rdx", "memory"); break;
+    case AGENT_ESCAPE_RDMSR: __asm__ volatile("mov $0xc0000080, %%ecx\n rdmsr" ::: "rax", "rcx", "rdx", "memory"); break;
+    case AGENT_ESCAPE_MOV_CR3: __asm__ volatile("xor %%eax, %%eax\n mov %%rax, %%cr3" ::: "rax", "memory"); break;
+    case AGENT_ESCAPE_CALL_PORT_BYTE: __asm__ volatile("mov $1, %%eax\n out %%al, $0xe2" ::: "rax", "memory"); break;
+    case AGENT_ESCAPE_PORT_E3: __asm__ volatile("mov $1, %%eax\n out %%eax, $0xe3" ::: "rax", "memory"); break;
+    default: return AGENT_BAD_FRAME;
+  }
+  return AGENT_OK;
+}
+
 /* ---- CLONE_STORM: raw thread clones past the PAL */
 
 #define STORM_STACK 4096u
@@ -482,6 +503,16 @@ static uint32_t execute(uint32_t wi, const uint8_t *frame, uint8_t *out, struct 
         break;
       }
       put(&o, (uint64_t)raw_syscall(nr, a), 8);
+      break;
+    }
+    case AGENT_OP_ESCAPE: {
+      const uint32_t kind = (uint32_t)get(&r, 1);
+      if (r.bad || r.left != 0) {
+        status = AGENT_BAD_FRAME;
+        break;
+      }
+      status = do_escape(kind);
+      if (status == AGENT_OK) put(&o, 0, 8);
       break;
     }
     case AGENT_OP_ARGS:

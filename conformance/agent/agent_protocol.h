@@ -60,6 +60,11 @@
  * SYSCALL: u64 nr, 6 x u64 args -> i64 raw result (-errno on failure).
  *   The agent issues the instruction itself; the host decides what happens.
  *
+ * ESCAPE: u8 kind (enum agent_escape) -> i64 0 when the instruction returned.
+ *   The agent executes one instruction by which code without a kernel might
+ *   try to reach one, or a device (AGENT_ESCAPES); an isolated host ends the
+ *   picoprocess instead, so a reply at all is the failure.
+ *
  * ARGS: -> u32 argc, then per argument: u32 len, bytes (from xabi_args()).
  *
  * PING: -> u64 xabi_time_now(). (For latency: a round trip with no host call.)
@@ -118,6 +123,29 @@ enum agent_op {
   AGENT_OP_HOG = 10,
   AGENT_OP_CLONE_STORM = 11,
   AGENT_OP_HANDOVER = 12,
+  AGENT_OP_ESCAPE = 13,
+};
+
+/* The ESCAPE kinds: enum name, the case language's name, what it is. */
+#define AGENT_ESCAPES(X)                                                             \
+  X(INT80, "int80", "int $0x80 (the 32-bit system call gate)")                       \
+  X(SYSENTER, "sysenter", "sysenter")                                                \
+  X(INT_N, "int-n", "int $0x21 (a software interrupt)")                              \
+  X(HLT, "hlt", "hlt")                                                               \
+  X(CLI, "cli", "cli (interrupts off)")                                              \
+  X(OUT, "out", "out %al, $0x80 (port output)")                                      \
+  X(IN, "in", "in $0x60, %al (port input)")                                          \
+  X(OUT_DX, "out-dx", "out %al, %dx to port 0x3f8 (a serial port)")                  \
+  X(RDMSR, "rdmsr", "rdmsr of EFER")                                                 \
+  X(MOV_CR3, "mov-cr3", "mov to %cr3 (switch page tables)")                          \
+  X(CALL_PORT_BYTE, "call-port-byte", "a one-byte out to port 0xe2 (the KVM host's call port, wrong size)") \
+  X(PORT_E3, "port-e3", "a four-byte out to port 0xe3 (inside the KVM host's I/O window, not its call port)")
+enum agent_escape {
+  AGENT_ESCAPE_NONE = 0,
+#define AGENT_ESCAPE_ENUM(e, name, what) AGENT_ESCAPE_##e,
+  AGENT_ESCAPES(AGENT_ESCAPE_ENUM)
+#undef AGENT_ESCAPE_ENUM
+  AGENT_ESCAPE_COUNT
 };
 
 enum agent_status {

@@ -65,7 +65,7 @@ void push_expanded(std::vector<std::string>& out, const std::string& s, const La
 
 const std::set<std::string>& known_capabilities() {
   static const std::set<std::string> caps = [] {
-    std::set<std::string> c = {"isolation", "proc_inspect", "bare_launch"};
+    std::set<std::string> c = {"isolation", "proc_inspect", "bare_launch", "linux_syscalls", "escape_violations"};
     c.insert("listen");
     c.insert("origin");
     c.insert("console");

@@ -107,6 +107,7 @@ struct Step {
     kMemFill,       // mem fill ADDR LEN BYTE
     kMemCheck,      // mem check ADDR LEN BYTE
     kSyscall,       // syscall NR ARGS... denied
+    kEscape,        // escape NAME ends: one escape instruction (agent_protocol.h's AGENT_ESCAPES); call = NAME
     kCloneStorm,    // clone-storm N [clauses]: raw thread clones past the PAL; the result is how many started
     kHandover,      // handover W: worker W serves the control channel, the initial thread exits
     kProbe,         // probe CALL [clauses]: a bare picoprocess (no listen, no console) makes CALL()
@@ -179,5 +180,10 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
 // One host step line (as in a case file), e.g. for generated cases; else
 // kCaseSyntax, the detail the message a case file's error would carry.
 Result<Step> parse_step(const std::string& line);
+
+// The escape instructions of `escape NAME ends` (AGENT_ESCAPES in
+// agent_protocol.h): the agent's kind for a name (0: none), and what it is.
+uint32_t escape_kind(const std::string& name);
+std::string escape_what(uint32_t kind);
 
 }  // namespace xabi::conform

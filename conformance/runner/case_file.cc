@@ -35,6 +35,8 @@
 #include <string_view>
 
 #include "case.h"
+
+#include "agent_protocol.h"
 #include "model_inputs.h"
 #include "xabi/meta.hpp"
 
@@ -579,6 +581,14 @@ Status parse_tokens(const std::vector<std::string>& t, CaseKind kind, Step& s) {
     if (s.exprs.size() > 7) return syntax("at most 6 system call arguments");
     return {};
   }
+  if (k == "escape") {
+    XABI_TRY(need(3, "escape NAME ends"));
+    s.kind = Step::Kind::kEscape;
+    s.call = t[i + 1];
+    if (t[i + 2] != "ends" || t.size() != i + 3) return syntax("escape steps are \"escape NAME ends\"");
+    if (escape_kind(s.call) == 0) return syntax("unknown escape \"" + s.call + "\" (see AGENT_ESCAPES in agent_protocol.h)");
+    return {};
+  }
   if (k == "sleep") {
     XABI_TRY(need(2, "sleep MS"));
     s.kind = Step::Kind::kSleep;
@@ -825,6 +835,22 @@ bool parse_case_file(const std::string& path, std::vector<Case>& out, std::vecto
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_case_text(ss.str(), path, out, errors, kind);
+}
+
+uint32_t escape_kind(const std::string& name) {
+#define XABI_ESCAPE_NAME(e, n, what) \
+  if (name == n) return AGENT_ESCAPE_##e;
+  AGENT_ESCAPES(XABI_ESCAPE_NAME)
+#undef XABI_ESCAPE_NAME
+  return 0;
+}
+
+std::string escape_what(uint32_t kind) {
+#define XABI_ESCAPE_WHAT(e, n, what) \
+  if (kind == AGENT_ESCAPE_##e) return what;
+  AGENT_ESCAPES(XABI_ESCAPE_WHAT)
+#undef XABI_ESCAPE_WHAT
+  return "escape " + std::to_string(kind);
 }
 
 }  // namespace xabi::conform

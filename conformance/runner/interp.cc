@@ -63,6 +63,8 @@ CaseStatus Interp::run(const Step& s) {
     }
     case Step::Kind::kSyscall:
       return syscall_step(s);
+    case Step::Kind::kEscape:
+      return escape_step(s);
     case Step::Kind::kCloneStorm:
       return clone_storm(s);
     case Step::Kind::kHandover:

@@ -90,6 +90,7 @@ struct Interp {
   // interp_sandbox.cc
   CaseStatus probe(const Step& s);
   CaseStatus syscall_step(const Step& s);
+  CaseStatus escape_step(const Step& s);
 
   // interp_peers.cc
   CaseOr<int> peer(const Step& s);

@@ -74,4 +74,35 @@ CaseStatus Interp::syscall_step(const Step& s) {
   return {};
 }
 
+// An escape instruction must end the picoprocess. A host that declares
+// `escape_violations` (the KVM host: no kernel, so every such instruction is
+// an attempt on the monitor) must report each as a violation; any other
+// isolated host may instead let it die as a Linux process would (a signal).
+CaseStatus Interp::escape_step(const Step& s) {
+  const Adapter& a = *env.cfg.adapter;
+  const uint32_t kind = escape_kind(s.call);
+  const std::string what = escape_what(kind);
+  Bytes pl;
+  pl.u8(static_cast<uint8_t>(kind));
+  uint32_t seq = p.agent.send(AGENT_OP_ESCAPE, 0, pl.data);
+  if (auto r = p.agent.wait(seq, env.deadline)) {
+    env.note(0, s.text, "it returned", "refused");
+    return CaseFail{"an escape instruction returned to the guest: " + what, "the picoprocess ends", "it went on", "isolation"};
+  }
+  auto e = p.host.wait_for(std::chrono::milliseconds(5000));
+  p.ended = true;
+  if (!e) return CaseFail{"after an escape instruction the host did not end", "the picoprocess ends", "still running", "isolation"};
+  const bool violation = e->exited && e->code == a.violation_exit_status;
+  const bool crash = e->exited && e->code > 128 && e->code < 128 + 65;
+  const bool strict = a.has("escape_violations");
+  const bool ok = violation || (!strict && crash);
+  env.note(0, s.text, "host " + e->describe(), ok ? (violation ? "ok: a violation" : "ok: ended by a signal") : "refused");
+  if (!ok)
+    return CaseFail{"an escape instruction was not reported as the host declares: " + what,
+                    strict ? "exit " + std::to_string(a.violation_exit_status) + " (a violation)"
+                           : "exit " + std::to_string(a.violation_exit_status) + " (a violation) or 128+N (a signal)",
+                    "host " + e->describe(), "isolation"};
+  return {};
+}
+
 }  // namespace xabi::conform::detail

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "machine.h"
 
@@ -19,7 +20,16 @@ struct LoadedImage {
   uint64_t va_lo = 0;    // [va_lo, va_hi): the image's pages
   uint64_t va_hi = 0;
   uint64_t bytes = 0;    // guest memory it took, from `offset`
+  struct Segment {
+    uint64_t lo, hi;     // page-aligned virtual range
+    Access access;
+  };
+  std::vector<Segment> segments;  // what the guest may touch, with its permissions
 };
+
+// The guest memory an image needs (its span, whole pages), after the same
+// validation load_image does.
+Result<uint64_t> image_span(std::span<const uint8_t> image);
 
 // `va` and `offset` page-aligned; the image takes [offset, offset + span) of
 // guest memory. kInvalidImage names the validator's verdict.

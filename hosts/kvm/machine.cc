@@ -67,6 +67,15 @@ std::string escape_instruction(const uint8_t* b) {
   if (b[0] == 0xf4) return "a hlt instruction";
   if (b[0] == 0xe6 || b[0] == 0xe7 || b[0] == 0xee || b[0] == 0xef) return "port output (out)";
   if (b[0] == 0xe4 || b[0] == 0xe5 || b[0] == 0xec || b[0] == 0xed) return "port input (in)";
+  // Privileged instructions: only a kernel may run them (#GP at CPL 3).
+  if (b[0] == 0xfa) return "cli";
+  if (b[0] == 0xfb) return "sti";
+  if (b[0] == 0x0f && b[1] == 0x30) return "wrmsr";
+  if (b[0] == 0x0f && b[1] == 0x32) return "rdmsr";
+  if (b[0] == 0x0f && (b[1] == 0x20 || b[1] == 0x22)) return "a control-register move";
+  if (b[0] == 0x0f && (b[1] == 0x21 || b[1] == 0x23)) return "a debug-register move";
+  if (b[0] == 0x0f && (b[1] == 0x00 || b[1] == 0x01)) return "a system-table instruction (lgdt, lidt, ltr, invlpg ...)";
+  if (b[0] == 0x0f && (b[1] == 0x06 || b[1] == 0x08 || b[1] == 0x09)) return "a cache or task-switch instruction (clts, invd, wbinvd)";
   return "";
 }
 
@@ -129,11 +138,29 @@ Status Machine::map_guest(uint64_t va, uint64_t offset, uint64_t len, Access acc
   return tables_->map(va, kGuestPa + offset, len, access);
 }
 
-Result<Vcpu*> Machine::start_vcpu(uint64_t rip, uint64_t rsp, uint64_t rdi) {
+Result<Vcpu*> Machine::start_vcpu(uint64_t rip, uint64_t rsp, uint64_t rdi, uint64_t rsi) {
   if (static_cast<int>(vcpus_.size()) >= kMaxVcpus) return Error<KvmError>{KvmError::kTooManyVcpus, std::to_string(kMaxVcpus) + " vCPUs"};
   Result<Vcpu> made = vm_->add_vcpu();
   if (!made) return made.error();
   auto cpu = std::make_unique<Vcpu>(std::move(made).value());
+  XABI_TRY(prepare_vcpu(*cpu, rip, rsp, rdi, rsi));
+  vcpus_.push_back(std::move(cpu));
+  return vcpus_.back().get();
+}
+
+Status Machine::restart_vcpu(Vcpu& cpu, uint64_t rip, uint64_t rsp, uint64_t rdi, uint64_t rsi) {
+  return prepare_vcpu(cpu, rip, rsp, rdi, rsi);
+}
+
+Status Machine::set_fs_base(Vcpu& cpu, uint64_t base) {
+  Result<kvm_sregs> s = cpu.special();
+  if (!s) return s.error();
+  s.value().fs.base = base;
+  return cpu.set_special(s.value());
+}
+
+Status Machine::prepare_vcpu(Vcpu& cpu_ref, uint64_t rip, uint64_t rsp, uint64_t rdi, uint64_t rsi) {
+  Vcpu* cpu = &cpu_ref;
   const int id = cpu->id();
   // This vCPU's TSS: IST 1 = the top of its own exception stack.
   uint8_t* tss = vm_->memory() + kSystemPa + kTssOff + id * kTssBytes;
@@ -198,10 +225,9 @@ Result<Vcpu*> Machine::start_vcpu(uint64_t rip, uint64_t rsp, uint64_t rdi) {
   r.rip = rip;
   r.rsp = rsp;
   r.rdi = rdi;
+  r.rsi = rsi;
   r.rflags = 0x2;
-  XABI_TRY(cpu->set_registers(r));
-  vcpus_.push_back(std::move(cpu));
-  return vcpus_.back().get();
+  return cpu->set_registers(r);
 }
 
 Result<bool> Machine::from_guest(const Vcpu& cpu) const {
@@ -225,18 +251,18 @@ bool Machine::read_virtual(uint64_t va, void* out, size_t len) const {
   return true;
 }
 
-std::string Machine::describe_exception(Vcpu& cpu, uint32_t vector) {
+Machine::ExceptionReport Machine::report_exception(Vcpu& cpu, uint32_t vector) {
   std::string what = vector_name(vector) ? vector_name(vector) : "interrupt " + hex(vector);
   Result<kvm_regs> r = cpu.registers();
-  if (!r) return what + " (registers unreadable: " + r.error().detail + ")";
+  if (!r) return {what + " (registers unreadable: " + r.error().detail + ")"};
   // A syscall instruction enters at LSTAR with rcx = the next rip: its stub
   // reports, or (PVM, which keeps the guest at CPL 3 there) fetching the
   // CPL-0 stub faults.
-  if (vector == kSyscallVector) return "a syscall instruction at " + hex(r.value().rcx - 2);
+  if (vector == kSyscallVector) return {"a syscall instruction at " + hex(r.value().rcx - 2), true};
   // The frame the CPU pushed on the IST stack: [error code,] rip, cs, rflags, rsp, ss.
   uint64_t frame[6] = {};
   const bool err = has_error_code(vector);
-  if (!read_virtual(r.value().rsp, frame, sizeof frame)) return what + " (no exception frame)";
+  if (!read_virtual(r.value().rsp, frame, sizeof frame)) return {what + " (no exception frame)"};
   // A fault's rip is the instruction. Every gate the guest could raise with
   // `int n` is DPL 0, so it faults (#GP) at the instruction too; #BP and #OF
   // are traps, their rip the next instruction (int3, into: one byte).
@@ -244,8 +270,9 @@ std::string Machine::describe_exception(Vcpu& cpu, uint32_t vector) {
   uint8_t insn[2] = {};  // stays zero (no name) where the instruction itself is unreadable
   if (!read_virtual(insn_at, insn, 2)) (void)read_virtual(insn_at, insn, 1);  // its second byte may be unmapped
   const std::string escape = escape_instruction(insn);
-  if (vector == 14 && frame[1] == system_va(kSyscallStubOff)) return "a syscall instruction at " + hex(r.value().rcx - 2);
-  if (!escape.empty() && vector != 14) return escape + " at " + hex(insn_at);
+  if (vector == 14 && frame[1] == system_va(kSyscallStubOff)) return {"a syscall instruction at " + hex(r.value().rcx - 2), true};
+  // int3 is a breakpoint (a crash, as SIGTRAP on Linux), not an escape.
+  if (!escape.empty() && vector != 14) return {escape + " at " + hex(insn_at), vector != 3};
   what += " at " + hex(insn_at);
   if (vector == 14) {
     Result<kvm_sregs> s = cpu.special();
@@ -253,7 +280,7 @@ std::string Machine::describe_exception(Vcpu& cpu, uint32_t vector) {
   } else if (err && frame[0] != 0) {
     what += " (error code " + hex(frame[0]) + ")";
   }
-  return what;
+  return {what};
 }
 
 }  // namespace xabi::kvm

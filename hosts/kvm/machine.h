@@ -64,15 +64,25 @@ class Machine {
   // Maps guest memory [offset, offset + len) at virtual address va.
   Status map_guest(uint64_t va, uint64_t offset, uint64_t len, Access access);
 
-  // Takes the next vCPU from the pool and points it at rip with the given
-  // stack and first argument, in 64-bit mode at CPL 3 on this machine's tables.
-  Result<Vcpu*> start_vcpu(uint64_t rip, uint64_t rsp, uint64_t rdi);
+  // Makes a new vCPU and points it at rip with the given stack and first two
+  // arguments, in 64-bit mode at CPL 3 on this machine's tables.
+  Result<Vcpu*> start_vcpu(uint64_t rip, uint64_t rsp, uint64_t rdi, uint64_t rsi = 0);
+  // The same for a vCPU that ran before (KVM vCPUs cannot be destroyed: a
+  // host pools them): every register as a new vCPU has it, FS base 0.
+  Status restart_vcpu(Vcpu& cpu, uint64_t rip, uint64_t rsp, uint64_t rdi, uint64_t rsi);
+  // The guest's TLS base (FS base) of a stopped vCPU.
+  Status set_fs_base(Vcpu& cpu, uint64_t base);
 
   // What a vCPU that reported `vector` on kExceptionPort did, in words, with
   // the instruction when it is one a kernel-less guest must not use:
   // "a syscall instruction at 0x401000", "#PF (page fault) at 0x401003 on 0x700000 (write)".
   // Reads the frame the CPU pushed; the vCPU is not resumed afterwards.
-  std::string describe_exception(Vcpu& cpu, uint32_t vector);
+  std::string describe_exception(Vcpu& cpu, uint32_t vector) { return report_exception(cpu, vector).what; }
+  struct ExceptionReport {
+    std::string what;     // as describe_exception
+    bool escape = false;  // an instruction that tries to reach a kernel or a device (syscall, int n, in/out ...)
+  };
+  ExceptionReport report_exception(Vcpu& cpu, uint32_t vector);
 
   // Whether the vCPU stopped in guest code (CPL 3), not in a stub.
   Result<bool> from_guest(const Vcpu& cpu) const;
@@ -85,6 +95,7 @@ class Machine {
   Machine(std::unique_ptr<Vm> vm, std::unique_ptr<PageTables> tables, uint64_t guest_bytes)
       : vm_(std::move(vm)), tables_(std::move(tables)), guest_bytes_(guest_bytes) {}
   Status build_system_area();
+  Status prepare_vcpu(Vcpu& cpu, uint64_t rip, uint64_t rsp, uint64_t rdi, uint64_t rsi);
 
   std::unique_ptr<Vm> vm_;
   std::unique_ptr<PageTables> tables_;
