@@ -1,5 +1,7 @@
 #include "call_service.h"
 
+#include "url_channel.h"
+
 #include <linux/futex.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -84,10 +86,9 @@ class ConsoleChannel : public CallService::Channel {
 
 }  // namespace
 
-class UrlFetches {};
-
 CallService::CallService(const Config& c)
     : cfg_(c),
+      origin_(parse_origin(c.origin)),
       timer_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       epoll_(epoll_create1(EPOLL_CLOEXEC)),
       stop_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
@@ -190,7 +191,20 @@ int64_t CallService::accept() {
   }
 }
 
-int64_t CallService::open_url(std::string_view, std::string_view) { return XABI_E_UNSUPPORTED; }
+int64_t CallService::open_url(std::string_view method, std::string_view url) {
+  if (!origin_) return XABI_E_UNSUPPORTED;
+  // The decoded strings hold at most LIMIT + 1 bytes: LIMIT + 1 means too long.
+  if (method.size() > XABI_LIMIT_METHOD || !method_ok(method) || url.size() > XABI_LIMIT_URL) return XABI_E_INVAL;
+  std::optional<Url> u = parse_url(url);
+  if (!u) return XABI_E_INVAL;
+  if (u->host != origin_->host || u->port != origin_->port) return XABI_E_ORIGIN;
+  if (channels_.size() >= XABI_LIMIT_CHANNELS) return XABI_E_LIMIT;
+  struct ::xabi_alarms* alarms = cfg_.alarms;
+  auto ch = std::make_unique<UrlChannel>(UrlChannel::Request{*u, std::string(method)}, &host_bytes_, [alarms] {
+    if (alarms) bump_and_wake(&alarms->channels);
+  });
+  return install(std::move(ch));
+}
 
 int64_t CallService::read(int32_t channel, dispatch::OutBytes& buf, uint64_t len) {
   auto it = channels_.find(channel);

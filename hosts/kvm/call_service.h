@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "guest_space.h"
+#include "url.h"
 #include "xabi/host_dispatch.hpp"
 #include "xabi/xabi.h"
 #include "xabi/unique_fd.h"
@@ -34,7 +35,6 @@ namespace xabi::kvm {
 // bumping it (the alarm words' contract).
 void bump_and_wake(uint32_t* word);
 
-class UrlFetches;
 
 class CallService : public dispatch::Handler {
  public:
@@ -87,11 +87,11 @@ class CallService : public dispatch::Handler {
   void event_loop();
 
   Config cfg_;
+  std::optional<Url> origin_;
   std::mutex mu_;
   std::map<int32_t, std::unique_ptr<Channel>> channels_;
   uint64_t host_bytes_ = 0;  // held for the picoprocess, against LIMIT_HOST_BYTES
   UniqueFd timer_, epoll_, stop_;
-  std::unique_ptr<UrlFetches> fetches_;
   std::thread events_;
 };
 

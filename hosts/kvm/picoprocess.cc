@@ -131,6 +131,7 @@ Result<std::unique_ptr<KvmPicoprocess>> KvmPicoprocess::launch(const Options& o)
   cc.alarms = &p->ro_->alarms;
   cc.listen_fd = o.listen_fd;
   cc.console = o.console;
+  cc.origin = o.origin;
   p->calls_ = std::make_unique<CallService>(cc);
   if (std::string why; !p->calls_->ready(&why)) return Error<KvmError>{KvmError::kSystem, why};
 

@@ -35,6 +35,7 @@ class KvmPicoprocess {
     uint64_t memory = 64ull << 20;  // the alloc quota, a page multiple
     int listen_fd = -1;             // borrowed
     bool console = true;
+    std::string origin;             // "http://host[:port]"; empty: no origin
   };
 
   static Result<std::unique_ptr<KvmPicoprocess>> launch(const Options& o);

@@ -1,7 +1,7 @@
 // xabi-kvm: the KVM host. Runs one guest image as a picoprocess in a
 // virtual machine with no kernel in it (Embassies' model; docs/kvm-host.md).
 //
-//   xabi-kvm run [--memory SIZE] [--listen unix:PATH] [--no-console] IMAGE [-- ARGS...]
+//   xabi-kvm run [--memory SIZE] [--listen unix:PATH] [--origin http://HOST[:PORT]] [--no-console] IMAGE [-- ARGS...]
 //
 // Exit status: the picoprocess's (xabi_exit's status, 0 when its last thread
 // ended, 128 + N for a crash Linux would report as signal N), or one of the
@@ -78,11 +78,12 @@ int main(int argc, char** argv) {
   CLI::App app{"xabi-kvm: the KVM host: each picoprocess is a virtual machine with no kernel in it"};
   app.require_subcommand(1);
   CLI::App* run = app.add_subcommand("run", "run one guest image until it ends");
-  std::string image, listen, memory_text = "64M", pal_path = XABI_KVM_PAL_PATH;
+  std::string image, listen, origin, memory_text = "64M", pal_path = XABI_KVM_PAL_PATH;
   std::vector<std::string> args;
   bool no_console = false;
   run->add_option("--memory", memory_text, "memory quota for xabi_alloc: bytes, or with a unit (64K, 16M, 1G); default 64M");
   run->add_option("--listen", listen, "endpoint whose connections xabi_accept hands out: unix:PATH");
+  run->add_option("--origin", origin, "the picoprocess's origin for xabi_open_url: http://host[:port]");
   run->add_flag("--no-console", no_console, "offer no console: xabi_console answers E_UNSUPPORTED");
   run->add_option("--pal", pal_path, "the KVM PAL image (default: the one built with this host)");
   run->add_option("image", image, "the guest image (built with xabi_add_guest)")->required();
@@ -96,6 +97,8 @@ int main(int argc, char** argv) {
   xabi::kvm::KvmPicoprocess::Options o;
   if (!parse_memory(memory_text, &o.memory)) return usage_error("--memory \"" + memory_text + "\": not a page multiple of bytes (K, M, G units)");
   if (!listen.empty() && listen.rfind("unix:", 0) != 0) return usage_error("--listen \"" + listen + "\": only unix:PATH");
+  if (!origin.empty() && !xabi::kvm::parse_origin(origin)) return usage_error("--origin \"" + origin + "\": not http://host[:port]");
+  o.origin = origin;
   if (!read_file(pal_path, &o.pal)) return launch_failed("the KVM PAL " + pal_path + " cannot be read");
   if (!read_file(image, &o.image)) return launch_failed("the image " + image + " cannot be read");
   if (access("/dev/kvm", R_OK | W_OK) != 0) return launch_failed("/dev/kvm is absent or not usable");
