@@ -64,13 +64,13 @@ fuzz-cflite-check: deps
 test: test-fast test-asan fuzz-smoke
 
 # Rewrite the committed ABI reference from the spec (a test fails while it is stale).
-# The main job: the whole conformance suite against both bundled hosts, and
+# The main job: the whole conformance suite against the bundled hosts, and
 # the mutation check (every deliberately faulty xabi-host must fail a case).
 # Reports: $(CONFORM_OUT)/report.json, report.html, junit-<host>.xml.
 conform: build
 	$(BUILD)/conformance/runner/xabi-conform \
 	  --host $(ADAPTERS)/xabi-host.json --host $(ADAPTERS)/xabi-refhost.json \
-	  --host $(ADAPTERS)/xabi-refhost-bare.json \
+	  --host $(ADAPTERS)/xabi-refhost-bare.json --host $(ADAPTERS)/xabi-kvm.json \
 	  --mutants $(ADAPTERS)/xabi-host-mutant.json \
 	  --expect conformance/expectations.json --jobs $(JOBS) --out $(CONFORM_OUT)
 
