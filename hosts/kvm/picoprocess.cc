@@ -193,7 +193,7 @@ void KvmPicoprocess::run_vcpu(Vcpu* cpu) {
     if (!e) return end(XABI_HOST_EXIT_INTERNAL, "KVM_RUN failed: " + describe(e.error()));
     const Exit& x = e.value();
     if (x.kind == Exit::Kind::kIo && x.out && x.port == XABI_KVM_OP_PORT && x.size == 4) {
-      __atomic_add_fetch(&exits_served_, 1, __ATOMIC_RELAXED);
+      __atomic_add_fetch(&op_exits_, 1, __ATOMIC_RELAXED);
       if (!serve_op(*cpu)) return;
       continue;
     }
@@ -224,7 +224,10 @@ bool KvmPicoprocess::serve_op(Vcpu& cpu) {
   kvm_regs r = got.value();
   int64_t result = 0;
   switch (static_cast<uint32_t>(r.rax)) {
-    case XABI_KVM_OP_SERVE: result = serve_slot(static_cast<uint32_t>(r.rdi)); break;
+    case XABI_KVM_OP_SERVE:
+      __atomic_add_fetch(&slot_exits_, 1, __ATOMIC_RELAXED);
+      result = serve_slot(static_cast<uint32_t>(r.rdi));
+      break;
     case XABI_KVM_OP_EXIT: end(static_cast<int>(r.rdi & 0xff), ""); return false;
     case XABI_KVM_OP_THREAD_CREATE: result = thread_create(r.rdi, r.rsi, r.rdx, r.r10); break;
     case XABI_KVM_OP_THREAD_EXIT: end_thread(&cpu); return false;

@@ -44,9 +44,12 @@ class KvmPicoprocess {
   // Blocks until the picoprocess has ended; its exit status (0..255).
   int wait();
 
-  // Figures for the bench and tests.
-  uint64_t exits_served() const { return __atomic_load_n(&exits_served_, __ATOMIC_RELAXED); }
+  // Figures for the bench (xabi-kvm run --stats): HOST calls the ring
+  // server answered with no VM exit, HOST calls served on their vCPU's own
+  // thread after an exit, and host-op exits (time, zutex, threads ...).
   uint64_t ring_served() const { return __atomic_load_n(&ring_served_, __ATOMIC_RELAXED); }
+  uint64_t slot_exits() const { return __atomic_load_n(&slot_exits_, __ATOMIC_RELAXED); }
+  uint64_t op_exits() const { return __atomic_load_n(&op_exits_, __ATOMIC_RELAXED); }
 
  private:
   explicit KvmPicoprocess(Machine m) : machine_(std::move(m)) {}
@@ -81,7 +84,7 @@ class KvmPicoprocess {
 
   uint32_t server_wake_ = 0;       // the ring server sleeps on this word
   std::thread server_;
-  uint64_t exits_served_ = 0, ring_served_ = 0;
+  uint64_t ring_served_ = 0, slot_exits_ = 0, op_exits_ = 0;
 };
 
 }  // namespace xabi::kvm

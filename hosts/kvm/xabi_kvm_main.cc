@@ -80,11 +80,12 @@ int main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "run one guest image until it ends");
   std::string image, listen, origin, memory_text = "64M", pal_path = XABI_KVM_PAL_PATH;
   std::vector<std::string> args;
-  bool no_console = false;
+  bool no_console = false, stats = false;
   run->add_option("--memory", memory_text, "memory quota for xabi_alloc: bytes, or with a unit (64K, 16M, 1G); default 64M");
   run->add_option("--listen", listen, "endpoint whose connections xabi_accept hands out: unix:PATH");
   run->add_option("--origin", origin, "the picoprocess's origin for xabi_open_url: http://host[:port]");
   run->add_flag("--no-console", no_console, "offer no console: xabi_console answers E_UNSUPPORTED");
+  run->add_flag("--stats", stats, "at the end, print on stderr how the HOST calls were served (ring or VM exit)");
   run->add_option("--pal", pal_path, "the KVM PAL image (default: the one built with this host)");
   run->add_option("image", image, "the guest image (built with xabi_add_guest)")->required();
   run->add_option("args", args, "arguments the guest sees after its image name (after --)");
@@ -114,6 +115,10 @@ int main(int argc, char** argv) {
   if (!p) return launch_failed(describe(p.error()));
   const int status = p.value()->wait();
   std::fflush(stdout);
+  if (stats)
+    std::fprintf(stderr, "xabi-kvm: stats: host calls by the ring %llu, host calls after a VM exit %llu, host-op exits %llu\n",
+                 static_cast<unsigned long long>(p.value()->ring_served()), static_cast<unsigned long long>(p.value()->slot_exits()),
+                 static_cast<unsigned long long>(p.value()->op_exits()));
   // The vCPU threads may be inside KVM_RUN or a futex wait: end them all
   // with the process, never by unwinding the machine under them.
   _exit(status);
