@@ -199,8 +199,9 @@ int64_t CallService::open_url(std::string_view method, std::string_view url) {
   if (!u) return XABI_E_INVAL;
   if (u->host != origin_->host || u->port != origin_->port) return XABI_E_ORIGIN;
   if (channels_.size() >= XABI_LIMIT_CHANNELS) return XABI_E_LIMIT;
+  if (url_workers_->load() >= UrlChannel::kMaxWorkers) return XABI_E_NO_RESOURCES;
   struct ::xabi_alarms* alarms = cfg_.alarms;
-  auto ch = std::make_unique<UrlChannel>(UrlChannel::Request{*u, std::string(method)}, &host_bytes_, [alarms] {
+  auto ch = std::make_unique<UrlChannel>(UrlChannel::Request{*u, std::string(method)}, &host_bytes_, url_workers_, [alarms] {
     if (alarms) bump_and_wake(&alarms->channels);
   });
   return install(std::move(ch));

@@ -14,6 +14,7 @@
 //   xabi::dispatch::Dispatched d = s.serve(request_copy, response);
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -91,6 +92,7 @@ class CallService : public dispatch::Handler {
   std::mutex mu_;
   std::map<int32_t, std::unique_ptr<Channel>> channels_;
   uint64_t host_bytes_ = 0;  // held for the picoprocess, against LIMIT_HOST_BYTES
+  std::shared_ptr<std::atomic<int>> url_workers_ = std::make_shared<std::atomic<int>>(0);
   UniqueFd timer_, epoll_, stop_;
   std::thread events_;
 };

@@ -32,8 +32,8 @@ struct UrlChannel::Exchange {
   }
 };
 
-UrlChannel::UrlChannel(Request r, uint64_t* host_bytes, std::function<void()> notify)
-    : req_(std::move(r)), host_bytes_(host_bytes), notify_(std::move(notify)) {}
+UrlChannel::UrlChannel(Request r, uint64_t* host_bytes, std::shared_ptr<std::atomic<int>> workers, std::function<void()> notify)
+    : req_(std::move(r)), host_bytes_(host_bytes), workers_(std::move(workers)), notify_(std::move(notify)) {}
 
 UrlChannel::~UrlChannel() {
   if (ex_) {
@@ -48,7 +48,7 @@ void UrlChannel::send() {
   std::string host = req_.url.host;
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   auto worker = [ex = ex_, host, port = req_.url.port, method = req_.method, path = req_.url.path, body = body_,
-                 notify = notify_]() mutable {
+                 notify = notify_, workers = workers_]() mutable {
     httplib::Client cli(host, port);
     cli.set_connection_timeout(5, 0);
     cli.set_read_timeout(30, 0);
@@ -83,10 +83,13 @@ void UrlChannel::send() {
       ex->state = ok ? Exchange::State::kDone : Exchange::State::kFailed;
     }
     notify();
+    workers->fetch_sub(1);
   };
+  workers_->fetch_add(1);
   try {
     std::thread(std::move(worker)).detach();
   } catch (const std::system_error&) {
+    workers_->fetch_sub(1);
     failed_ = true;
     ex_.reset();
   }

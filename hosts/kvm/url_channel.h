@@ -7,6 +7,7 @@
 //   auto ch = std::make_unique<UrlChannel>(request, &host_bytes, notify);
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,7 +31,12 @@ class UrlChannel : public CallService::Channel {
   // has already charged with this channel's kChannelCost + kWindow; the body
   // is charged as it is written. notify: called on the worker thread when
   // bytes arrive or the response ends (thread-safe).
-  UrlChannel(Request r, uint64_t* host_bytes, std::function<void()> notify);
+  // workers: the picoprocess's count of live worker threads (a closed
+  // channel's worker may live on until its request times out).
+  UrlChannel(Request r, uint64_t* host_bytes, std::shared_ptr<std::atomic<int>> workers, std::function<void()> notify);
+  // The most workers one picoprocess may have alive: open_url says
+  // E_NO_RESOURCES beyond, so open-read-close loops cannot pile up threads.
+  static constexpr int kMaxWorkers = 2 * static_cast<int>(XABI_LIMIT_CHANNELS);
   ~UrlChannel() override;
 
   int64_t read(uint8_t* buf, size_t len) override;
@@ -46,6 +52,7 @@ class UrlChannel : public CallService::Channel {
   Request req_;
   std::string body_;
   uint64_t* host_bytes_;
+  std::shared_ptr<std::atomic<int>> workers_;
   std::function<void()> notify_;
   std::shared_ptr<Exchange> ex_;  // null until sent
   bool failed_ = false;           // the worker could not be started
