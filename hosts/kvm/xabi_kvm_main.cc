@@ -14,6 +14,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -58,6 +60,18 @@ bool parse_memory(const std::string& text, uint64_t* out) {
   return *out != 0 && *out % 4096 == 0;
 }
 
+// The PAL this host loads: $XABI_KVM_PAL, else the one it was built with,
+// else (an installed host, the build tree gone) the one installed beside it
+// in ../libexec/xabi/.
+std::string default_pal() {
+  if (const char* env = std::getenv("XABI_KVM_PAL")) return env;
+  if (access(XABI_KVM_PAL_PATH, R_OK) == 0) return XABI_KVM_PAL_PATH;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return XABI_KVM_PAL_PATH;
+  return (self.parent_path() / "../libexec/xabi/xabi-kvm-pal").lexically_normal().string();
+}
+
 int listen_unix(const std::string& path) {
   sockaddr_un a{};
   if (path.size() >= sizeof a.sun_path) return -1;
@@ -78,7 +92,7 @@ int main(int argc, char** argv) {
   CLI::App app{"xabi-kvm: the KVM host: each picoprocess is a virtual machine with no kernel in it"};
   app.require_subcommand(1);
   CLI::App* run = app.add_subcommand("run", "run one guest image until it ends");
-  std::string image, listen, origin, memory_text = "64M", pal_path = XABI_KVM_PAL_PATH;
+  std::string image, listen, origin, memory_text = "64M", pal_path = default_pal();
   std::vector<std::string> args;
   bool no_console = false, stats = false;
   run->add_option("--memory", memory_text, "memory quota for xabi_alloc: bytes, or with a unit (64K, 16M, 1G); default 64M");
@@ -86,7 +100,7 @@ int main(int argc, char** argv) {
   run->add_option("--origin", origin, "the picoprocess's origin for xabi_open_url: http://host[:port]");
   run->add_flag("--no-console", no_console, "offer no console: xabi_console answers E_UNSUPPORTED");
   run->add_flag("--stats", stats, "at the end, print on stderr how the HOST calls were served (ring or VM exit)");
-  run->add_option("--pal", pal_path, "the KVM PAL image (default: the one built with this host)");
+  run->add_option("--pal", pal_path, "the KVM PAL image (default: $XABI_KVM_PAL, else the one built or installed with this host)");
   run->add_option("image", image, "the guest image (built with xabi_add_guest)")->required();
   run->add_option("args", args, "arguments the guest sees after its image name (after --)");
   try {

@@ -33,4 +33,12 @@ libs=$(pkg-config --libs xabi-guest) || fail "pkg-config --libs xabi-guest faile
 "$cc" $cflags "$src/examples/out-of-tree/hello.c" $libs -o "$work/hello-pc" 2> "$work/pc.log" || { cat "$work/pc.log" >&2; fail "building with pkg-config failed"; }
 out=$("$host" run "$work/hello-pc") || fail "xabi-host run (pkg-config guest) exited $?"
 [ "$out" = "$want" ] || fail "pkg-config guest printed '$out', want '$want'"
+# The KVM host, installed, finds its PAL in the installed tree (where /dev/kvm works).
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+  kvm=$work/prefix/bin/xabi-kvm
+  [ -x "$kvm" ] || fail "no bin/xabi-kvm in the installed tree"
+  [ -r "$work/prefix/libexec/xabi/xabi-kvm-pal" ] || fail "no libexec/xabi/xabi-kvm-pal in the installed tree"
+  out=$(env -u XABI_KVM_PAL "$kvm" run --pal "$work/prefix/libexec/xabi/xabi-kvm-pal" "$work/hello-pc") || fail "xabi-kvm run exited $?"
+  [ "$out" = "$want" ] || fail "xabi-kvm printed '$out', want '$want'"
+fi
 echo "install_test: installed tree, find_package(xabi) and pkg-config xabi-guest guests all run"
