@@ -1,8 +1,8 @@
-// The URLs a picoprocess hands to xabi_open_url, through the host's parser
-// (monitor/calls/url.cc) and the reference model's (reference/prims.cc): two
-// implementations written apart from one grammar (url.h). Both see the same
-// guest-supplied bytes, so they must agree: both refuse, or both accept with
-// the same host, port and path. An accepted URL must also be canonical-stable:
+// The URLs a picoprocess hands to xabi_open_url, through xabi-host's parser
+// (monitor/calls/url.cc), xabi-kvm's (hosts/kvm/url.cc) and the reference
+// model's (reference/prims.cc): three implementations written apart from one
+// grammar. All see the same guest-supplied bytes, so they must agree: all
+// refuse, or all accept with the same host, port and path. An accepted URL must also be canonical-stable:
 // the host's lower-case host, port and path, written out again, parse to the
 // same URL, and it is same-origin with itself. The method check is compared
 // the same way.
@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "hosts/kvm/url.h"
 #include "reference/prims.h"
 #include "url.h"
 
@@ -47,7 +48,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto ref = xabi::ref::parse_http_url(url);
   if (host.has_value() != ref.has_value()) fail(host ? "the host accepts a URL the model refuses" : "the model accepts a URL the host refuses", url);
   if (xabi::calls::http_method_ok(method) != xabi::ref::http_method_ok(method)) fail("the host and the model disagree on the method", method);
+  const auto kvm = xabi::kvm::parse_url(url);
+  if (kvm.has_value() != ref.has_value()) fail(kvm ? "xabi-kvm accepts a URL the model refuses" : "the model accepts a URL xabi-kvm refuses", url);
+  if (xabi::kvm::method_ok(method) != xabi::ref::http_method_ok(method)) fail("xabi-kvm and the model disagree on the method", method);
   if (!host) return 0;
+  if (kvm->host != ref->host || kvm->port != ref->port || kvm->path != ref->path) fail("xabi-kvm and the model parse the URL differently", url);
   if (host->host != ref->host || host->port != ref->port || host->path != ref->path)
     fail("the host and the model parse the URL differently", url);
 
