@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_clock.h"
 #include "launcher.h"
 #include "monitor_loop.h"
 #include "serve.h"
@@ -33,16 +34,10 @@
 
 namespace {
 
-uint64_t now_ns() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<uint64_t>(t.tv_sec) * 1000000000ull + static_cast<uint64_t>(t.tv_nsec);
-}
+using xabi::bench::median;
+using xabi::bench::now_ns;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+
 
 xabi::launch::LaunchSpec spec(std::vector<std::string> args, uint64_t quota = 256ull << 20) {
   xabi::launch::LaunchSpec s;

@@ -30,12 +30,16 @@
 #include <thread>
 #include <vector>
 
+#include "bench_clock.h"
 #include "launcher.h"
 #include "monitor_loop.h"
 #include "serve.h"
 #include "xabi/meta.hpp"
 
 namespace {
+
+using xabi::bench::median;
+using xabi::bench::now_ns;
 
 using namespace std::chrono_literals;
 namespace launch = xabi::launch;
@@ -44,16 +48,7 @@ struct Latency {
   double median_us = 0, p99_us = 0, max_us = 0;
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
-uint64_t now_ns() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<uint64_t>(t.tv_sec) * 1000000000ull + static_cast<uint64_t>(t.tv_nsec);
-}
 
 launch::LaunchSpec spec(std::vector<std::string> args, launch::Mode mode) {
   launch::LaunchSpec s;
