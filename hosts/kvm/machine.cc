@@ -211,7 +211,16 @@ Status Machine::prepare_vcpu(Vcpu& cpu_ref, uint64_t rip, uint64_t rsp, uint64_t
   s.cr3 = tables_->root();
   s.cr4 = 0x620;       // OSXMMEXCPT OSFXSR PAE
   s.efer = 0xd00;      // NXE LMA LME; no SCE, so syscall is #UD (PVM takes LSTAR regardless)
-  XABI_TRY(cpu->set_special(s));
+  // UMIP where KVM offers it: sgdt, sidt, sldt, smsw and str then fault at
+  // CPL 3 like the other system instructions, so the guest cannot read the
+  // machine's descriptor-table addresses. KVM refuses the bit when the vCPU's
+  // CPUID lacks it; then the machine runs without.
+  constexpr uint64_t kCr4Umip = 1u << 11;
+  s.cr4 |= kCr4Umip;
+  if (!cpu->set_special(s)) {
+    s.cr4 &= ~kCr4Umip;
+    XABI_TRY(cpu->set_special(s));
+  }
   struct {  // struct kvm_msrs as C lays it out (C++ sees its flexible array differently)
     uint32_t nmsrs, pad;
     kvm_msr_entry entries[3];
