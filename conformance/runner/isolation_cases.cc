@@ -2,6 +2,7 @@
 #include <seccomp.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -138,6 +139,36 @@ CaseStatus inspect_fds(CaseEnv& env) {
   return env.finish(*p);
 }
 
+// What the picoprocess has mapped, from the kernel's side: never the guest
+// image file it was loaded from (the host copies the image; a file mapping
+// left behind is a handle on the host's file system), and nothing shared
+// with a file but the host's anonymous memory files (memfd).
+CaseStatus inspect_maps(CaseEnv& env) {
+  XABI_CASE_LET(p, env.launch({64ull << 20, false, {}, ""}));
+  XABI_CASE_LET(pid, sealed_picoprocess(*p));
+  std::error_code ec;
+  const std::string image = std::filesystem::canonical(env.cfg.agent_image, ec).string();
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  int lines = 0;
+  for (std::string line; std::getline(maps, line); ++lines) {
+    std::istringstream in(line);
+    std::string range, perms, offset, dev, inode, path;
+    in >> range >> perms >> offset >> dev >> inode;
+    std::getline(in >> std::ws, path);
+    if (!image.empty() && path == image) {
+      env.note(0, "read /proc/" + std::to_string(pid) + "/maps", line, "refused");
+      return CaseFail{"the guest image file is still mapped in the picoprocess", "no mapping of " + image, line, "isolation.maps"};
+    }
+    if (perms.size() == 4 && perms[3] == 's' && !path.empty() && path.rfind("/memfd:", 0) != 0) {
+      env.note(0, "read /proc/" + std::to_string(pid) + "/maps", line, "refused");
+      return CaseFail{"the picoprocess shares a mapping with a file", "shared mappings of memfds only", line, "isolation.maps"};
+    }
+  }
+  env.note(0, "read /proc/" + std::to_string(pid) + "/maps", std::to_string(lines) + " mappings", lines > 0 ? "ok" : "refused");
+  if (lines == 0) return CaseFail{"cannot read the picoprocess's mappings", "/proc/PID/maps", "nothing", "isolation.maps"};
+  return env.finish(*p);
+}
+
 }  // namespace
 
 void isolation_cases(std::vector<Case>& out) {
@@ -206,6 +237,10 @@ void isolation_cases(std::vector<Case>& out) {
   priv.id = "isolation/privileges";
   priv.custom = inspect_privileges;
   out.push_back(priv);
+  Case maps = fd;
+  maps.id = "isolation/maps";
+  maps.custom = inspect_maps;
+  out.push_back(maps);
 }
 
 }  // namespace xabi::conform
