@@ -99,12 +99,22 @@ void remove_dir(const std::string& path) {
   }
 }
 
-// Removes a subtree: its pico-* children first.
+// Ends every task still in a cgroup (a picoprocess that outlived its
+// monitor): they are members now, so no pid can have been reused.
+void kill_members(const std::string& path) {
+  std::ifstream procs(path + "/cgroup.procs");
+  for (long pid; procs >> pid;)
+    if (pid > 0) ::kill(static_cast<pid_t>(pid), SIGKILL);
+}
+
+// Removes a subtree: its pico-* children first, their tasks killed.
 void remove_subtree(const std::string& path) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(path, ec))
-    if (e.is_directory(ec) && e.path().filename().string().rfind("pico-", 0) == 0)
+    if (e.is_directory(ec) && e.path().filename().string().rfind("pico-", 0) == 0) {
+      kill_members(e.path().string());
       remove_dir(e.path().string());
+    }
   remove_dir(path);
 }
 

@@ -101,19 +101,31 @@ void drop_privileges(Start& s) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(s, "PR_SET_NO_NEW_PRIVS");
 }
 
+// The picoprocess dies with its monitor: SIGKILL when the monitor's thread
+// ends, and a look at the monitor's pidfd for a death before that was armed.
+// Run at the start and again after every credential change, which clears
+// the parent-death signal (prctl(2)); without the second, a monitor killed
+// later left its picoprocess running, unserved.
+void die_with_the_monitor(Start& s, int monitor_pidfd) {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) fail(s, "PR_SET_PDEATHSIG");
+  pollfd parent{monitor_pidfd, POLLIN, 0};
+  if (poll(&parent, 1, 0) != 0) fail(s, "the monitor died");
+}
+
 // Runs in the child: only async-signal-safe system calls, no allocation.
 [[noreturn]] void child_main(Start& s) {
   const SpawnRequest& r = *s.r;
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) fail(s, "PR_SET_PDEATHSIG");
-  pollfd parent{s.parent, POLLIN, 0};
-  if (poll(&parent, 1, 0) != 0) fail(s, "the monitor died");
+  die_with_the_monitor(s, s.parent);
+  // Above the descriptors the exec contract places (3..7), so placing them
+  // cannot replace it; close-on-exec, and closed with the rest below.
+  const int monitor_pidfd = fcntl(s.parent, F_DUPFD_CLOEXEC, 64);
+  if (monitor_pidfd < 0) fail(s, "fcntl(F_DUPFD_CLOEXEC) of the monitor's pidfd");
   for (int fd : r.cgroup_procs_fds)
     if (write(fd, "0", 1) != 1) fail(s, "joining its cgroup");
   // The bootstrap's fds at 3..6, its own O_PATH fd at 7 until execveat, nothing else.
   if (const char* failed = xabi_exec_contract_place(r.fds.data(), s.bootstrap)) fail(s, failed);
   if (XABI_MUTANT(fd_leak) && dup2(2, kBootstrapFd + 1) != kBootstrapFd + 1) fail(s, "dup2");  // the monitor's stderr
   const unsigned first_closed = kBootstrapFd + (XABI_MUTANT(fd_leak) ? 2u : 1u);
-  if (const char* failed = xabi_exec_contract_close_rest(first_closed)) fail(s, failed);
   const struct {
     int resource;
     rlim_t value;
@@ -128,6 +140,8 @@ void drop_privileges(Start& s) {
     if (setrlimit(RLIMIT_NPROC, &rl) != 0) fail(s, "setrlimit(RLIMIT_NPROC)");
   }
   if (!XABI_MUTANT(privileges_kept)) drop_privileges(s);
+  die_with_the_monitor(s, monitor_pidfd);  // closed with the rest just below
+  if (const char* failed = xabi_exec_contract_close_rest(first_closed)) fail(s, failed);
   syscall(SYS_execveat, kBootstrapFd, "", s.argv, s.envp, AT_EMPTY_PATH);
   fail(s, "execveat of the bootstrap");
 }
