@@ -73,7 +73,9 @@ int64_t Channels::read(int32_t ch, dispatch::OutBytes& buf, uint64_t len) {
     return n;
   }
   if (n == 0) return XABI_E_CLOSED;
-  return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno == ECONNRESET ? XABI_E_CLOSED : XABI_E_IO;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+  c->reset = true;
+  return XABI_E_IO;
 }
 
 int64_t Channels::write(int32_t ch, std::span<const uint8_t> buf, uint64_t len) {
@@ -91,9 +93,10 @@ int64_t Channels::write(int32_t ch, std::span<const uint8_t> buf, uint64_t len) 
     }
     return static_cast<int64_t>(buf.size());
   }
+  if (c->reset) return XABI_E_IO;
   const ssize_t n = send(c->fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n >= 0) return n;
-  return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno == EPIPE || errno == ECONNRESET ? XABI_E_CLOSED : XABI_E_IO;
+  return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno == EPIPE ? XABI_E_CLOSED : XABI_E_IO;
 }
 
 int64_t Channels::poll(std::span<xabi_pollfd> fds, uint32_t n) {

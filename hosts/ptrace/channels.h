@@ -43,6 +43,7 @@ class Channels {
   struct Channel {
     Kind kind = Kind::kFree;
     int fd = -1;
+    bool reset = false;  // the peer reset the connection: E_IO from now on
   };
   int64_t add(Kind kind, int fd);
   Channel* find(int32_t ch);

@@ -1,6 +1,7 @@
 #include "monitor.h"
 
 #include <elf.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -77,6 +78,12 @@ void* map_fixed(uint64_t at, uint64_t len, int prot, int flags, int fd) {
 // seals every system call behind RET_TRACE and jumps to the guest. Nothing
 // here returns.
 [[noreturn]] void become_picoprocess(const Launch& l, pid_t monitor) {
+  // Started as root: the picoprocess is nobody, with no capability (a uid
+  // change clears them, and the death signal, so that comes after).
+  constexpr uid_t kNobody = 65534;
+  if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setresgid(kNobody, kNobody, kNobody) != 0 ||
+                         setresuid(kNobody, kNobody, kNobody) != 0))
+    _exit(XABI_HOST_EXIT_LAUNCH_FAILED);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != monitor) _exit(XABI_HOST_EXIT_LAUNCH_FAILED);
   const uint64_t span = l.elf.span_hi - l.elf.span_lo;
   map_fixed(XABI_PTRACE_IMAGE, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
@@ -331,10 +338,9 @@ void Monitor::bump(uint32_t Alarms::* word) {
 }
 
 int64_t Monitor::thread_reserve(pid_t tid, uint64_t entry, uint64_t stack) {
-  if (entry == 0 || stack % XABI_STACK_ALIGN || stack < 16) return XABI_E_INVAL;
+  if (entry == 0 || stack % XABI_STACK_ALIGN) return XABI_E_INVAL;
   if (threads_.size() >= XABI_LIMIT_THREADS) return XABI_E_LIMIT;
-  if (!accessible(stack - 16, 16, true)) return XABI_E_FAULT;
-  threads_[tid].reserved_sp = stack - 16;
+  threads_[tid].reserved_sp = stack;
   return 0;
 }
 
@@ -436,6 +442,10 @@ void Monitor::on_stop(pid_t tid, int status) {
   if (event == PTRACE_EVENT_SECCOMP) {
     t.fresh = false;
     on_system_call(tid);
+  } else if (event == PTRACE_EVENT_CLONE) {
+    unsigned long child = 0;  // counted from now on, so LIMIT_THREADS holds before its first stop
+    if (::ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &child) == 0) threads_[static_cast<pid_t>(child)];
+    ::ptrace(PTRACE_CONT, tid, nullptr, nullptr);
   } else if (event != 0 || sig == SIGTRAP) {
     ::ptrace(PTRACE_CONT, tid, nullptr, nullptr);
   } else if (sig == SIGSTOP && t.fresh) {
@@ -470,8 +480,9 @@ int Monitor::loop() {
         return *result_;
       }
     }
-    if (result_) {  // ended by the monitor: wait for the leader to be reaped
-      if (waitpid(pid_, &status, __WALL) == pid_ && !WIFSTOPPED(status)) {
+    if (result_) {  // ended by the monitor: reap every thread; the leader comes last
+      tid = waitpid(-1, &status, __WALL);
+      if (tid < 0 || (tid == pid_ && !WIFSTOPPED(status))) {
         ::close(sfd);
         return *result_;
       }

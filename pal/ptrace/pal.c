@@ -114,7 +114,10 @@ int64_t xabi_pal_impl_poll(struct xabi_pollfd *fds, uint32_t n, uint32_t block) 
 
 /* ---- threads: the only real system calls, at two fixed sites */
 
-int64_t xabi_ptrace_clone(uint64_t flags, void *child_sp);
+/* The new thread starts at the clone site with the caller's registers: entry
+ * and arg travel in %r12 and %r13 (saved for the caller), nothing is written
+ * to the guest's stack. */
+int64_t xabi_ptrace_clone(uint64_t flags, void *child_sp, void *entry, uint64_t arg);
 __attribute__((noreturn)) void xabi_ptrace_thread_exit(void);
 
 __asm__(
@@ -124,6 +127,10 @@ __asm__(
     ".globl xabi_ptrace_thread_exit\n"
     ".globl xabi_ptrace_exit_site\n"
     "xabi_ptrace_clone:\n"
+    "  push %r12\n"
+    "  push %r13\n"
+    "  mov %rdx, %r12\n"
+    "  mov %rcx, %r13\n"
     "  mov $56, %eax\n"
     "  xor %edx, %edx\n"
     "  xor %r10d, %r10d\n"
@@ -132,11 +139,12 @@ __asm__(
     "xabi_ptrace_clone_site:\n" /* %rip at the clone's stop */
     "  test %rax, %rax\n"
     "  jnz 1f\n"
-    "  pop %rax\n" /* entry */
-    "  pop %rdi\n" /* arg; %rsp is the guest's stack, 16-byte aligned */
-    "  call *%rax\n"
+    "  mov %r13, %rdi\n" /* %rsp is the guest's stack, 16-byte aligned */
+    "  call *%r12\n"
     "  jmp xabi_ptrace_thread_exit\n"
-    "1: ret\n"
+    "1: pop %r13\n"
+    "  pop %r12\n"
+    "  ret\n"
     "xabi_ptrace_thread_exit:\n"
     "  mov $60, %eax\n"
     "  xor %edi, %edi\n"
@@ -147,10 +155,7 @@ __asm__(
 int64_t xabi_pal_impl_thread_create(void *entry, void *stack, uint64_t arg) {
   const int64_t r = trap(XABI_PTRACE_OP_THREAD_RESERVE, (uint64_t)entry, (uint64_t)stack, 0, 0, 0);
   if (r < 0) return r;
-  uint64_t *sp = (uint64_t *)stack - 2;
-  sp[0] = (uint64_t)entry;
-  sp[1] = arg;
-  const int64_t tid = xabi_ptrace_clone(XABI_PTRACE_CLONE_FLAGS, sp);
+  const int64_t tid = xabi_ptrace_clone(XABI_PTRACE_CLONE_FLAGS, stack, entry, arg);
   return tid > 0 ? tid : XABI_E_NO_RESOURCES;
 }
 
