@@ -70,7 +70,7 @@ test: test-fast test-asan fuzz-smoke
 conform: build
 	$(BUILD)/conformance/runner/xabi-conform \
 	  --host $(ADAPTERS)/xabi-host.json --host $(ADAPTERS)/xabi-refhost.json \
-	  --host $(ADAPTERS)/xabi-refhost-bare.json \
+	  --host $(ADAPTERS)/xabi-refhost-bare.json --host $(ADAPTERS)/xabi-ptrace.json \
 	  --mutants $(ADAPTERS)/xabi-host-mutant.json \
 	  --expect conformance/expectations.json --jobs $(JOBS) --out $(CONFORM_OUT)
 

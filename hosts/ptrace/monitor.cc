@@ -81,6 +81,8 @@ void* map_fixed(uint64_t at, uint64_t len, int prot, int flags, int fd) {
   // Started as root: the picoprocess is nobody, with no capability (a uid
   // change clears them, and the death signal, so that comes after).
   constexpr uid_t kNobody = 65534;
+  if (geteuid() == 0)
+    for (int cap = 0; cap < 64; ++cap) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);  // EINVAL past the last one
   if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setresgid(kNobody, kNobody, kNobody) != 0 ||
                          setresuid(kNobody, kNobody, kNobody) != 0))
     _exit(XABI_HOST_EXIT_LAUNCH_FAILED);
@@ -338,7 +340,7 @@ void Monitor::bump(uint32_t Alarms::* word) {
 }
 
 int64_t Monitor::thread_reserve(pid_t tid, uint64_t entry, uint64_t stack) {
-  if (entry == 0 || stack % XABI_STACK_ALIGN) return XABI_E_INVAL;
+  if (entry == 0 || stack % XABI_STACK_ALIGN || stack >= XABI_ADDR_LIMIT) return XABI_E_INVAL;
   if (threads_.size() >= XABI_LIMIT_THREADS) return XABI_E_LIMIT;
   threads_[tid].reserved_sp = stack;
   return 0;
