@@ -6,10 +6,12 @@
 #include <poll.h>
 
 #include <array>
+#include <optional>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "monitor.h"
@@ -25,7 +27,7 @@ class Channels {
   Channels(const Channels&) = delete;
   Channels& operator=(const Channels&) = delete;
 
-  // Binds --listen, if given; the reason on failure, else empty.
+  // Binds --listen and parses --origin, if given; the reason on failure, else empty.
   std::string open_listener();
   // Adds what a waiter on alarms()->channels waits for: a pending connection, readable bytes, a hang-up.
   void watch(std::vector<pollfd>& fds) const;
@@ -39,17 +41,29 @@ class Channels {
   int64_t console();
 
  private:
-  enum class Kind { kFree, kSocket, kConsole };
+  enum class Kind { kFree, kSocket, kConsole, kUrl };
   struct Channel {
     Kind kind = Kind::kFree;
-    int fd = -1;
+    int fd = -1;         // kUrl: -1 until the first read sends the request
     bool reset = false;  // the peer reset the connection: E_IO from now on
+    std::string request; // kUrl before sending: request line and headers; body held in `body`
+    std::string body;
   };
-  int64_t add(Kind kind, int fd);
+  struct Origin {
+    std::string host;  // lower case; brackets kept for IPv6
+    uint16_t port = 80;
+  };
+  int64_t add(Channel c);
   Channel* find(int32_t ch);
+  bool spent() const { return held_ >= XABI_LIMIT_HOST_BYTES; }
+  int64_t send_request(Channel& c);
+  // Parses an absolute http:// URL: its origin and the request target (no fragment); nullopt if invalid.
+  static std::optional<std::pair<Origin, std::string>> parse_url(std::string_view url);
 
   const Options& o_;
   int listen_fd_ = -1;
+  std::optional<Origin> origin_;
+  uint64_t held_ = 0;  // request bytes the host holds (LIMIT_HOST_BYTES)
   std::array<Channel, XABI_LIMIT_CHANNELS> table_{};
 };
 

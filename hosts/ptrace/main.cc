@@ -1,5 +1,5 @@
 // xabi-ptrace: the ptrace host (Xax's Linux mechanism). Usage as xabi-host's run:
-//   xabi-ptrace run [--memory SIZE] [--listen unix:PATH] [--no-console] IMAGE [-- ARGS...]
+//   xabi-ptrace run [--memory SIZE] [--listen unix:PATH] [--no-console] [--origin URL] IMAGE [-- ARGS...]
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -12,7 +12,7 @@ namespace {
 int usage(const std::string& why) {
   std::fprintf(stderr,
                "xabi-ptrace: %s\n"
-               "usage: xabi-ptrace run [--memory SIZE] [--listen unix:PATH] [--no-console] IMAGE [-- ARGS...]\n",
+               "usage: xabi-ptrace run [--memory SIZE] [--listen unix:PATH] [--no-console] [--origin URL] IMAGE [-- ARGS...]\n",
                why.c_str());
   return XABI_HOST_EXIT_USAGE;
 }
@@ -45,8 +45,8 @@ int main(int argc, char** argv) {
       if (v.rfind("unix:", 0) != 0 || v.size() == 5) return usage("--listen wants unix:PATH");
       o.listen = v.substr(5);
     } else if (a == "--origin") {
-      // open_url is not done yet (docs/ptrace-host.md): refuse rather than pretend.
-      return usage("--origin is not supported by xabi-ptrace yet");
+      o.origin = value();
+      if (o.origin.rfind("http://", 0) != 0) return usage("--origin wants http://HOST[:PORT]");
     } else if (a == "--no-console") {
       o.console = false;
     } else if (a == "--") {

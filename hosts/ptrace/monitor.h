@@ -14,6 +14,7 @@ struct Options {
   std::vector<std::string> args;  // after "--"
   uint64_t memory = 64ull << 20;  // the arena: every alloc comes from it
   std::string listen;             // a unix socket path, or empty
+  std::string origin;             // http://host[:port], or empty: open_url is E_UNSUPPORTED
   bool console = true;
 };
 
