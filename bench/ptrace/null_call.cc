@@ -2,7 +2,10 @@
 //   bench_ptrace_null [ROUNDS]
 // Each round runs the probe guest (tests/ptrace/guests/probe.c "null 20000")
 // under xabi-ptrace, which prints its mean ns per xabi_close(-1), and times
-// 20000 native close(-1) here; the medians of the rounds and their ratio are printed.
+// 20000 native close(-1) here; the medians of the rounds and their ratio are
+// printed, once free to use any CPU and once with everything pinned to the CPU
+// the bench started on (monitor and picoprocess then hand over on one core).
+#include <sched.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,21 +48,31 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+bool measure(const char* label, int rounds) {
   std::vector<double> native, traced;
   for (int r = 0; r < rounds; ++r) {
     native.push_back(native_close());
     const double t = ptrace_close();
     if (t < 0) {
       std::fprintf(stderr, "bench_ptrace_null: xabi-ptrace did not run the probe\n");
-      return 1;
+      return false;
     }
     traced.push_back(t);
   }
   const double n = median(native), t = median(traced);
-  std::printf("native close(-1)            %8.0f ns\n", n);
-  std::printf("xabi-ptrace xabi_close(-1)  %8.0f ns  (%.0fx native)\n", t, t / n);
+  std::printf("%s\n  native close(-1)            %8.0f ns\n", label, n);
+  std::printf("  xabi-ptrace xabi_close(-1)  %8.0f ns  (%.0fx native)\n", t, t / n);
+  return true;
+}
+
+int main(int argc, char** argv) {
+  const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+  if (!measure("any CPU:", rounds)) return 1;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  if (sched_setaffinity(0, sizeof one, &one) != 0) return 1;
+  if (!measure("pinned to one CPU:", rounds)) return 1;
   std::printf("median of %d rounds of %d calls\n", rounds, kCalls);
   return 0;
 }

@@ -189,7 +189,8 @@ class Monitor final : public dispatch::Handler {
   std::optional<int64_t> zutex_wait(pid_t tid, uint64_t specs, uint64_t n);
   int64_t zutex_wake(uint64_t word, uint32_t expect, uint64_t n_wake, uint64_t n_requeue, uint64_t requeue);
   int64_t thread_reserve(pid_t tid, uint64_t entry, uint64_t stack);
-  void resume(pid_t tid, int64_t result);
+  void resume(pid_t tid, int64_t result);  // a parked thread
+  void resume(pid_t tid, user_regs_struct r, int64_t result);
   void bump(uint32_t Alarms::* word);
   [[noreturn]] void fatal(const char* what);
   void violation(pid_t tid, const user_regs_struct& r);
@@ -381,6 +382,10 @@ std::optional<int64_t> Monitor::serve(pid_t tid, const user_regs_struct& r) {
 void Monitor::resume(pid_t tid, int64_t result) {
   user_regs_struct r{};
   if (::ptrace(PTRACE_GETREGS, tid, nullptr, &r) != 0) return;  // killed meanwhile
+  resume(tid, r, result);
+}
+
+void Monitor::resume(pid_t tid, user_regs_struct r, int64_t result) {
   r.orig_rax = ~0ull;  // skip the system call: it never runs
   r.rax = static_cast<uint64_t>(result);
   ::ptrace(PTRACE_SETREGS, tid, nullptr, &r);
@@ -392,8 +397,12 @@ void Monitor::on_system_call(pid_t tid) {
   if (::ptrace(PTRACE_GETREGS, tid, nullptr, &r) != 0) return;
   if (r.orig_rax == XABI_PTRACE_NR) {
     const std::optional<int64_t> result = serve(tid, r);
-    if (result_) return;
-    if (result) resume(tid, *result);
+    if (result_ || !result) return;
+    if (r.rdi == XABI_PTRACE_OP_SET_TLS && *result == 0) {
+      resume(tid, *result);  // serve() changed fs_base: take the registers as they are now
+    } else {
+      resume(tid, r, *result);
+    }
     return;
   }
   Thread& t = threads_[tid];
@@ -404,7 +413,8 @@ void Monitor::on_system_call(pid_t tid) {
     ::ptrace(PTRACE_CONT, tid, nullptr, nullptr);  // the one clone the monitor lets run
     return;
   }
-  if (r.orig_rax == SYS_exit && site == reinterpret_cast<uint64_t>(xabi_ptrace_exit_site)) {
+  // Status 0 only: the last thread's end is reported as 0, whatever the guest put in %rdi.
+  if (r.orig_rax == SYS_exit && site == reinterpret_cast<uint64_t>(xabi_ptrace_exit_site) && r.rdi == 0) {
     ::ptrace(PTRACE_CONT, tid, nullptr, nullptr);  // xabi_thread_exit
     return;
   }
@@ -497,6 +507,17 @@ int Monitor::loop() {
     const bool watch = std::any_of(waiters_.begin(), waiters_.end(), [&](const Waiter& w) {
       return std::find(w.words.begin(), w.words.end(), XABI_PTRACE_RO + offsetof(Alarms, channels)) != w.words.end();
     });
+    if (!watch && !alarm_) {
+      // Nothing but the tracee to wait for: the hot path, one blocking waitpid per call.
+      tid = waitpid(-1, &status, __WALL);
+      if (tid < 0) fatal("waitpid");
+      on_stop(tid, status);
+      if (tid == pid_ && (WIFEXITED(status) || WIFSIGNALED(status))) {
+        ::close(sfd);
+        return *result_;
+      }
+      continue;
+    }
     std::vector<pollfd> fds{{sfd, POLLIN, 0}};
     if (watch) channels_.watch(fds);
     int timeout = -1;
