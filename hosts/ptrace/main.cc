@@ -5,6 +5,7 @@
 #include <string>
 
 #include "monitor.h"
+#include "mutants.h"
 #include "xabi/host_exits.h"
 
 namespace {
@@ -31,6 +32,10 @@ uint64_t parse_size(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef XABI_PTRACE_MUTANTS
+  if (argc == 2 && std::string(argv[1]) == "mutants") return xabi::ptrace_host::print_mutants();
+  if (const int rc = xabi::ptrace_host::check_mutant_env(); rc != 0) return rc;
+#endif
   if (argc < 2 || std::string(argv[1]) != "run") return usage("the only command is run");
   xabi::ptrace_host::Options o;
   int i = 2;

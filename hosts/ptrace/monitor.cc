@@ -36,6 +36,7 @@
 
 #include "channels.h"
 #include "elf_image.h"
+#include "mutants.h"
 #include "ptrace_link.h"
 #include "xabi/host_dispatch.hpp"
 #include "xabi/host_exits.h"
@@ -210,6 +211,7 @@ class Monitor final : public dispatch::Handler {
 };
 
 bool Monitor::accessible(uint64_t p, uint64_t len, bool write) const {
+  if (mutant("accessible_always")) return true;
   if (len == 0 || p + len < p) return false;
   uint64_t at = p;
   const uint64_t end = p + len;
@@ -245,7 +247,8 @@ uint64_t Monitor::alloc(uint64_t len) {
     run = pages_[i] ? 0 : run + 1;
     if (run == want) {
       const size_t first = i + 1 - want;
-      std::fill(pages_.begin() + static_cast<long>(first), pages_.begin() + static_cast<long>(i + 1), true);
+      if (!mutant("alloc_shares_pages"))
+        std::fill(pages_.begin() + static_cast<long>(first), pages_.begin() + static_cast<long>(i + 1), true);
       return XABI_PTRACE_ARENA + first * kPage;
     }
   }
@@ -260,7 +263,7 @@ int64_t Monitor::free(uint64_t base, uint64_t len) {
     if (!pages_[i]) return XABI_E_NOT_MAPPED;
   std::fill(pages_.begin() + static_cast<long>(first), pages_.begin() + static_cast<long>(first + n), false);
   // Freed pages come back zero-filled; the memfd's pages are shared with the child.
-  if (fallocate(arena_fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(first * kPage), static_cast<off_t>(len)) != 0)
+  if (!mutant("free_not_zeroed") && fallocate(arena_fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(first * kPage), static_cast<off_t>(len)) != 0)
     fatal("fallocate on the arena failed");
   return 0;
 }
@@ -311,7 +314,7 @@ int64_t Monitor::zutex_wake(uint64_t word, uint32_t expect, uint64_t n_wake, uin
       const pid_t tid = it->tid;
       const int64_t index = hit - it->words.begin();
       it = waiters_.erase(it);
-      resume(tid, index);
+      if (!mutant("wake_resumes_nobody")) resume(tid, index);
     } else if (n_requeue > 0) {
       --n_requeue;
       ++done;
@@ -342,7 +345,7 @@ void Monitor::bump(uint32_t Alarms::* word) {
 
 int64_t Monitor::thread_reserve(pid_t tid, uint64_t entry, uint64_t stack) {
   if (entry == 0 || stack % XABI_STACK_ALIGN || stack >= XABI_ADDR_LIMIT) return XABI_E_INVAL;
-  if (threads_.size() >= XABI_LIMIT_THREADS) return XABI_E_LIMIT;
+  if (threads_.size() >= XABI_LIMIT_THREADS + (mutant("thread_limit_plus_one") ? 1 : 0)) return XABI_E_LIMIT;
   threads_[tid].reserved_sp = stack;
   return 0;
 }
@@ -416,6 +419,10 @@ void Monitor::on_system_call(pid_t tid) {
   // Status 0 only: the last thread's end is reported as 0, whatever the guest put in %rdi.
   if (r.orig_rax == SYS_exit && site == reinterpret_cast<uint64_t>(xabi_ptrace_exit_site) && r.rdi == 0) {
     ::ptrace(PTRACE_CONT, tid, nullptr, nullptr);  // xabi_thread_exit
+    return;
+  }
+  if (mutant("getpid_allowed") && r.orig_rax == SYS_getpid) {
+    ::ptrace(PTRACE_CONT, tid, nullptr, nullptr);
     return;
   }
   violation(tid, r);
@@ -500,7 +507,7 @@ int Monitor::loop() {
       }
       continue;
     }
-    if (alarm_ && now_ns() >= alarm_) {
+    if (alarm_ && now_ns() >= alarm_ && !mutant("alarm_never_fires")) {
       alarm_ = 0;
       bump(&Alarms::clock);
     }
