@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <grp.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <sys/un.h>
 #include <sys/user.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +90,8 @@ void* map_fixed(uint64_t at, uint64_t len, int prot, int flags, int fd) {
                          setresuid(kNobody, kNobody, kNobody) != 0))
     _exit(XABI_HOST_EXIT_LAUNCH_FAILED);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != monitor) _exit(XABI_HOST_EXIT_LAUNCH_FAILED);
+  const rlimit no_core{0, 0};  // a crash or a SIGSYS leaves no core file behind
+  if (setrlimit(RLIMIT_CORE, &no_core) != 0) _exit(XABI_HOST_EXIT_LAUNCH_FAILED);
   const uint64_t span = l.elf.span_hi - l.elf.span_lo;
   map_fixed(XABI_PTRACE_IMAGE, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
   for (size_t i = 0; i < l.elf.n_segments; ++i) {
@@ -113,7 +117,14 @@ void* map_fixed(uint64_t at, uint64_t len, int prot, int flags, int fd) {
   // The monitor sets PTRACE_O_EXITKILL at this stop, before anything of the guest runs.
   if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(XABI_HOST_EXIT_LAUNCH_FAILED);
   raise(SIGSTOP);
-  sock_filter trace_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)};
+  // Every x86-64 system call stops at the monitor; one of another ABI (int $0x80:
+  // i386) is not worth a stop: the kernel ends the picoprocess at once (SIGSYS).
+  sock_filter trace_all[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+  };
   sock_fprog prog{static_cast<unsigned short>(std::size(trace_all)), trace_all};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
     _exit(XABI_HOST_EXIT_LAUNCH_FAILED);
@@ -452,6 +463,11 @@ void Monitor::on_stop(pid_t tid, int status) {
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
     threads_.erase(tid);
     std::erase_if(waiters_, [&](const Waiter& w) { return w.tid == tid; });
+    if (tid == pid_ && !result_ && WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+      // Only the filter sends SIGSYS: the guest cannot send signals.
+      std::fprintf(stderr, "xabi-ptrace: violation: a system call of another ABI (int $0x80, i386); the picoprocess was ended\n");
+      result_ = XABI_HOST_EXIT_VIOLATION;
+    }
     if (tid == pid_ && !result_) result_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return;
   }
