@@ -160,8 +160,8 @@ int64_t Channels::read(int32_t ch, dispatch::OutBytes& buf, uint64_t len) {
   Channel* c = find(ch);
   if (!c) return XABI_E_BAD_CHANNEL;
   if (len > XABI_LIMIT_IO) return XABI_E_INVAL;
-  if (c->kind == Kind::kConsole) return XABI_E_CLOSED;
   if (len == 0) return 0;
+  if (c->kind == Kind::kConsole) return XABI_E_CLOSED;
   if (c->reset) return XABI_E_IO;
   if (c->kind == Kind::kUrl && c->fd < 0) {
     if (send_request(*c) != 0) {
