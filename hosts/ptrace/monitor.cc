@@ -1,6 +1,5 @@
 #include "monitor.h"
 
-#include <elf.h>
 #include <grp.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -13,10 +12,8 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/un.h>
 #include <sys/user.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -34,7 +31,6 @@
 #include <iterator>
 #include <map>
 #include <optional>
-#include <set>
 
 #include "channels.h"
 #include "elf_image.h"
