@@ -65,14 +65,19 @@ test: test-fast test-asan fuzz-smoke
 
 # Rewrite the committed ABI reference from the spec (a test fails while it is stale).
 # The main job: the whole conformance suite against the bundled hosts, and
-# the mutation check (every deliberately faulty xabi-host must fail a case).
+# the mutation check (every deliberately faulty xabi-host and xabi-ptrace must fail a case).
 # Reports: $(CONFORM_OUT)/report.json, report.html, junit-<host>.xml.
 conform: build
 	$(BUILD)/conformance/runner/xabi-conform \
 	  --host $(ADAPTERS)/xabi-host.json --host $(ADAPTERS)/xabi-refhost.json \
 	  --host $(ADAPTERS)/xabi-refhost-bare.json --host $(ADAPTERS)/xabi-kvm.json \
+	  --host $(ADAPTERS)/xabi-ptrace.json \
 	  --mutants $(ADAPTERS)/xabi-host-mutant.json \
 	  --expect conformance/expectations.json --jobs $(JOBS) --out $(CONFORM_OUT)
+	# The mutation check again on the ptrace host (one --mutants per run).
+	$(BUILD)/conformance/runner/xabi-conform \
+	  --host $(ADAPTERS)/xabi-ptrace.json --mutants $(ADAPTERS)/xabi-ptrace-mutant.json \
+	  --expect conformance/expectations.json --jobs $(JOBS) --out $(CONFORM_OUT)/ptrace-mutants
 
 # Machine-made mutants of the host and the PAL against the suite, in a copy
 # of the tree under /tmp/xabi-mutate (docs/machine-mutants.md; about an hour

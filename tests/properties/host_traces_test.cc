@@ -194,6 +194,7 @@ bool traces_pass_on(const char* host, const std::string& mutant, std::string* sa
 
 TEST(HostTraces, XabiHost) { check_traces_on("xabi-host"); }
 TEST(HostTraces, XabiRefhost) { check_traces_on("xabi-refhost"); }
+TEST(HostTraces, XabiPtrace) { check_traces_on("xabi-ptrace"); }
 
 // The property can fail: on a host that accepts a double free it must find a
 // trace, shrink it, and save a case the suite reads that fails there too.
