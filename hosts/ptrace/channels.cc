@@ -47,6 +47,7 @@ int64_t Channels::add(Channel c) {
   for (size_t i = 0; i < table_.size(); ++i) {
     if (table_[i].kind == Kind::kFree) {
       table_[i] = std::move(c);
+      held_ += kChannelCost;  // callers checked spent() first
       return static_cast<int64_t>(i);
     }
   }
@@ -220,9 +221,14 @@ int64_t Channels::poll(std::span<xabi_pollfd> fds, uint32_t n) {
   for (xabi_pollfd& f : fds) {
     Channel* c = find(f.channel);
     uint32_t ev = 0;
-    if (c->kind == Kind::kConsole || (c->kind == Kind::kUrl && c->fd < 0)) {
-      // The console: writes succeed, reads end at once. A URL before its request:
-      // writes are taken, and a read makes progress (it sends the request).
+    // Polling a URL channel for IN sends its request, as a read does; then
+    // the connection's readiness is the channel's.
+    if (c->kind == Kind::kUrl && c->fd < 0 && !c->reset && (f.events & XABI_POLL_IN) && send_request(*c) != 0) c->reset = true;
+    if (c->reset) {
+      ev = (f.events & XABI_POLL_IN) | XABI_POLL_HUP;  // a read answers E_IO at once
+    } else if (c->kind == Kind::kConsole || (c->kind == Kind::kUrl && c->fd < 0)) {
+      // The console: writes succeed, reads end at once. A URL before its
+      // request (polled for OUT only): writes are taken.
       ev = (f.events & XABI_POLL_OUT) | (f.events & XABI_POLL_IN);
     } else {
       pollfd p{c->fd, static_cast<short>(((f.events & XABI_POLL_IN) ? POLLIN : 0) | ((f.events & XABI_POLL_OUT) ? POLLOUT : 0) | POLLRDHUP), 0};
@@ -242,7 +248,7 @@ int64_t Channels::close(int32_t ch) {
   Channel* c = find(ch);
   if (!c) return XABI_E_BAD_CHANNEL;
   if (c->fd >= 0) ::close(c->fd);
-  held_ -= c->body.size();
+  held_ -= c->body.size() + kChannelCost;
   *c = Channel{};
   return 0;
 }

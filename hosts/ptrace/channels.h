@@ -55,7 +55,11 @@ class Channels {
   };
   int64_t add(Channel c);
   Channel* find(int32_t ch);
-  bool spent() const { return held_ >= XABI_LIMIT_HOST_BYTES; }
+  // What each open channel is counted at against LIMIT_HOST_BYTES (its table
+  // entry and descriptor), given back when it closes.
+  static constexpr uint64_t kChannelCost = 4096;
+  // No room for one more channel.
+  bool spent() const { return held_ + kChannelCost > XABI_LIMIT_HOST_BYTES; }
   int64_t send_request(Channel& c);
   // Parses an absolute http:// URL: its origin and the request target (no fragment); nullopt if invalid.
   static std::optional<std::pair<Origin, std::string>> parse_url(std::string_view url);
@@ -63,7 +67,7 @@ class Channels {
   const Options& o_;
   int listen_fd_ = -1;
   std::optional<Origin> origin_;
-  uint64_t held_ = 0;  // request bytes the host holds (LIMIT_HOST_BYTES)
+  uint64_t held_ = 0;  // bytes held for the picoprocess (LIMIT_HOST_BYTES): channels and request bodies
   std::array<Channel, XABI_LIMIT_CHANNELS> table_{};
 };
 
