@@ -2,6 +2,7 @@
 // status and output. The raw_ops guest goes past its PAL (host ops and slot
 // frames of kvm_link.h) to show that the limits and bounds are the host's.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,9 +21,10 @@ struct HostRun {
   std::string out;  // standard output
 };
 
-HostRun run(const std::string& args) {
+// xabi-kvm run ARGS, in directory `dir` when one is given.
+HostRun run(const std::string& args, const std::string& dir = "") {
   HostRun r;
-  const std::string cmd = std::string(XABI_KVM) + " run " + args + " 2>/dev/null";
+  const std::string cmd = (dir.empty() ? "" : "cd '" + dir + "' && ") + std::string(XABI_KVM) + " run " + args + " 2>/dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -89,6 +91,27 @@ TEST_F(XabiKvm, AFrameOfImpossibleLengthIsRefusedAndTheHostGoesOn) {
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out, "state " + std::to_string(XABI_KVM_SLOT_RESPONSE) + " header " + std::to_string(XABI_WIRE_OK) +
                        " result " + std::to_string(XABI_E_BAD_FRAME) + "\nafter alarm_set 0\n");
+}
+
+// The repository's hostile guests (tests/isolation/guests): raw system calls
+// through both instructions, a raw clone storm, the uprobe calls. With no
+// kernel in the machine, each ends the picoprocess as a violation. The
+// hostile guest takes its mode as its first argument, which a host passes
+// as the image name, so the image is run under the mode's name.
+TEST_F(XabiKvm, TheHostileGuestsAreEndedWhateverTheyTry) {
+  const std::string dir = ::testing::TempDir() + "/kvm-hostile-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  ASSERT_EQ(symlink(XABI_GUEST_HOSTILE, (dir + "/syscall").c_str()), 0);
+  ASSERT_EQ(symlink(XABI_GUEST_HOSTILE, (dir + "/int80").c_str()), 0);
+  for (const char* call : {"syscall -- 39", "syscall -- 56 0x3d0f00 0 0 0 0", "syscall -- 202 @word 0 0 0",
+                                  "syscall -- 318 @word 4 0", "int80 -- 20", "int80 -- 1 0"})
+    EXPECT_EQ(run(call, dir).status, XABI_HOST_EXIT_VIOLATION) << call;
+  EXPECT_EQ(run(std::string(XABI_GUEST_CLONE_STORM) + " -- 100").status, XABI_HOST_EXIT_VIOLATION);
+  EXPECT_EQ(run(std::string(XABI_GUEST_UPROBE) + " -- 335").status, XABI_HOST_EXIT_VIOLATION);
+  EXPECT_EQ(run(std::string(XABI_GUEST_UPROBE) + " -- 336").status, XABI_HOST_EXIT_VIOLATION);
+  unlink((dir + "/syscall").c_str());
+  unlink((dir + "/int80").c_str());
+  rmdir(dir.c_str());
 }
 
 TEST_F(XabiKvm, AnOpTheHostDoesNotOfferEndsThePicoprocess) {

@@ -10,6 +10,7 @@
 // regression case (XABI_REGRESSIONS_DIR, default the build tree) and named in
 // the failure message.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
@@ -195,6 +196,10 @@ bool traces_pass_on(const char* host, const std::string& mutant, std::string* sa
 TEST(HostTraces, XabiHost) { check_traces_on("xabi-host"); }
 TEST(HostTraces, XabiRefhost) { check_traces_on("xabi-refhost"); }
 TEST(HostTraces, XabiPtrace) { check_traces_on("xabi-ptrace"); }
+TEST(HostTraces, XabiKvm) {
+  if (access("/dev/kvm", R_OK | W_OK) != 0) GTEST_SKIP() << "/dev/kvm is absent or not usable here: the KVM host cannot run";
+  check_traces_on("xabi-kvm");
+}
 
 // The property can fail: on a host that accepts a double free it must find a
 // trace, shrink it, and save a case the suite reads that fails there too.
