@@ -67,7 +67,7 @@ int64_t d_free(void* base, uint64_t len) {
   return 0;
 }
 void* d_args() { return g_args_block; }
-[[noreturn]] void d_exit(int32_t status) { _exit(status & 255); }
+__attribute__((noreturn)) void d_exit(int32_t status) { _exit(status & 255); }
 int64_t d_thread_create(void* entry, void* stack, uint64_t arg) {
   if (!entry || uintptr_t(stack) % 16) return XABI_E_INVAL;
   // The double runs entry on a real thread's own stack: the personality
@@ -76,7 +76,7 @@ int64_t d_thread_create(void* entry, void* stack, uint64_t arg) {
   static int64_t next = 1;
   return next++;
 }
-[[noreturn]] void d_thread_exit() { pthread_exit(nullptr); }
+__attribute__((noreturn)) void d_thread_exit() { pthread_exit(nullptr); }
 int64_t d_set_tls(void* base) {
   if (uintptr_t(base) >= XABI_ADDR_LIMIT - XABI_PAGE) return XABI_E_INVAL;
   t_tls = uintptr_t(base);
