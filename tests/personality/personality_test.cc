@@ -35,6 +35,18 @@ extern "C" {
 
 using namespace xabi::test;
 
+// ASan: GCC says __SANITIZE_ADDRESS__, clang (the ASan build) __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define XABI_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XABI_TEST_UNDER_ASAN 1
+#endif
+#endif
+#ifndef XABI_TEST_UNDER_ASAN
+#define XABI_TEST_UNDER_ASAN 0
+#endif
+
 namespace {
 
 // Struct layouts: the personality's own types against the C library's.
@@ -742,7 +754,7 @@ thread_local void* t_thread_word = nullptr;
 void** thread_word() { return &t_thread_word; }
 
 TEST_F(Lx, CloneStartsAThreadOnItsStackWithRaxZero) {
-#if defined(__SANITIZE_ADDRESS__)
+#if XABI_TEST_UNDER_ASAN
   GTEST_SKIP() << "the child runs on a stack ASan did not allocate";
 #endif
   TarWriter t;
