@@ -36,8 +36,6 @@ class GuestSpace {
   // E_INVAL, E_NOT_MAPPED). Not thread-safe: the call service serialises them.
   uint64_t alloc(uint64_t len);
   int64_t free(uint64_t base, uint64_t len);
-  uint64_t allocated() const { return allocated_; }
-  uint64_t punch_failures() const { return punch_failures_; }
 
  private:
   struct Static {
@@ -56,7 +54,6 @@ class GuestSpace {
   uint64_t memfd_offset_ = 0;
   uint64_t allocated_ = 0;  // bytes
   uint64_t next_fit_ = 0;   // page to start the next search at
-  uint64_t punch_failures_ = 0;
 };
 
 }  // namespace xabi::kvm

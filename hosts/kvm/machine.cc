@@ -143,13 +143,9 @@ Result<Vcpu*> Machine::start_vcpu(uint64_t rip, uint64_t rsp, uint64_t rdi, uint
   Result<Vcpu> made = vm_->add_vcpu();
   if (!made) return made.error();
   auto cpu = std::make_unique<Vcpu>(std::move(made).value());
-  XABI_TRY(prepare_vcpu(*cpu, rip, rsp, rdi, rsi));
+  XABI_TRY(restart_vcpu(*cpu, rip, rsp, rdi, rsi));
   vcpus_.push_back(std::move(cpu));
   return vcpus_.back().get();
-}
-
-Status Machine::restart_vcpu(Vcpu& cpu, uint64_t rip, uint64_t rsp, uint64_t rdi, uint64_t rsi) {
-  return prepare_vcpu(cpu, rip, rsp, rdi, rsi);
 }
 
 Status Machine::set_fs_base(Vcpu& cpu, uint64_t base) {
@@ -159,7 +155,7 @@ Status Machine::set_fs_base(Vcpu& cpu, uint64_t base) {
   return cpu.set_special(s.value());
 }
 
-Status Machine::prepare_vcpu(Vcpu& cpu_ref, uint64_t rip, uint64_t rsp, uint64_t rdi, uint64_t rsi) {
+Status Machine::restart_vcpu(Vcpu& cpu_ref, uint64_t rip, uint64_t rsp, uint64_t rdi, uint64_t rsi) {
   Vcpu* cpu = &cpu_ref;
   const int id = cpu->id();
   // This vCPU's TSS: IST 1 = the top of its own exception stack.

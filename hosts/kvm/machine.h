@@ -95,7 +95,6 @@ class Machine {
   Machine(std::unique_ptr<Vm> vm, std::unique_ptr<PageTables> tables, uint64_t guest_bytes)
       : vm_(std::move(vm)), tables_(std::move(tables)), guest_bytes_(guest_bytes) {}
   Status build_system_area();
-  Status prepare_vcpu(Vcpu& cpu, uint64_t rip, uint64_t rsp, uint64_t rdi, uint64_t rsi);
 
   std::unique_ptr<Vm> vm_;
   std::unique_ptr<PageTables> tables_;

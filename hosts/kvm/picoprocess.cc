@@ -140,8 +140,7 @@ Result<std::unique_ptr<KvmPicoprocess>> KvmPicoprocess::launch(const Options& o)
   Result<Vcpu*> cpu = mc.start_vcpu(pal.value().entry, XABI_KVM_STACK_TOP - 0x48, guest.value().entry, XABI_KVM_STACK_TOP);
   if (!cpu) return cpu.error();
   __atomic_store_n(&p->ro_->server_awake, 1, __ATOMIC_SEQ_CST);
-  p->server_ = std::thread([raw = p.get()] { raw->ring_server(); });
-  p->server_.detach();
+  std::thread([raw = p.get()] { raw->ring_server(); }).detach();
   p->live_threads_ = 1;
   XABI_TRY(p->start_thread(cpu.value()));
   return p;

@@ -80,10 +80,8 @@ class KvmPicoprocess {
   int status_ = 0;
   int live_threads_ = 0;
   std::vector<Vcpu*> idle_vcpus_;  // the pool
-  bool stopping_ = false;
 
   uint32_t server_wake_ = 0;       // the ring server sleeps on this word
-  std::thread server_;
   uint64_t ring_served_ = 0, slot_exits_ = 0, op_exits_ = 0;
 };
 
