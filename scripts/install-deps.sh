@@ -11,6 +11,7 @@ packages=(
   libseccomp-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libclang-rt-14-dev libfuzzer-14-dev
   curl python3
+  busybox-static  # the legacy corpus: unmodified binaries nobody here built (issue 13)
   chromium  # headless: report.html is laid out in a real browser by the tests
 )
 

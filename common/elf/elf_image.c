@@ -21,7 +21,13 @@ static int in_file(uint64_t off, uint64_t len, size_t size) {
   return !__builtin_add_overflow(off, len, &end) && end <= size;
 }
 
-static enum elf_image_error check_header(const Elf64_Ehdr *eh, size_t size) {
+/* What kind of image a caller accepts. */
+struct image_kind {
+  int exec;                      /* ET_EXEC at its link address, else ET_DYN */
+  uint64_t window_lo, window_hi; /* exec only */
+};
+
+static enum elf_image_error check_header(const Elf64_Ehdr *eh, size_t size, const struct image_kind *kind) {
   const unsigned char *id = eh->e_ident;
   if (id[EI_MAG0] != ELFMAG0 || id[EI_MAG1] != ELFMAG1 || id[EI_MAG2] != ELFMAG2 ||
       id[EI_MAG3] != ELFMAG3)
@@ -36,7 +42,9 @@ static enum elf_image_error check_header(const Elf64_Ehdr *eh, size_t size) {
     return ELF_IMAGE_BAD_OSABI;
   if (eh->e_machine != EM_X86_64)
     return ELF_IMAGE_BAD_MACHINE;
-  if (eh->e_type != ET_DYN)
+  if (kind->exec && eh->e_type != ET_EXEC)
+    return ELF_IMAGE_NOT_EXEC;
+  if (!kind->exec && eh->e_type != ET_DYN)
     return ELF_IMAGE_NOT_DYN;
   if (eh->e_ehsize != sizeof(Elf64_Ehdr))
     return ELF_IMAGE_BAD_EHSIZE;
@@ -111,7 +119,8 @@ static int in_segment(const struct elf_image *img, uint64_t addr, uint64_t len, 
   return 0;
 }
 
-enum elf_image_error elf_image_validate(const void *data, size_t size, struct elf_image *out) {
+static enum elf_image_error validate(const void *data, size_t size, const struct image_kind *kind,
+                                     struct elf_image *out) {
   const unsigned char *bytes = data;
   Elf64_Ehdr eh;
   if (size < sizeof eh)
@@ -119,14 +128,16 @@ enum elf_image_error elf_image_validate(const void *data, size_t size, struct el
   if (size > ELF_IMAGE_MAX_FILE)
     return ELF_IMAGE_FILE_TOO_LARGE;
   memcpy(&eh, bytes, sizeof eh);
-  enum elf_image_error e = check_header(&eh, size);
+  enum elf_image_error e = check_header(&eh, size, kind);
   if (e != ELF_IMAGE_OK)
     return e;
 
   memset(out, 0, sizeof *out);
   out->entry = eh.e_entry;
-  int have_dynamic = 0;
-  Elf64_Phdr dynamic = {0};
+  out->phoff = eh.e_phoff;
+  out->phnum = eh.e_phnum;
+  int have_dynamic = 0, have_tls = 0;
+  Elf64_Phdr dynamic = {0}, tls = {0};
   for (size_t i = 0; i < eh.e_phnum; ++i) {
     Elf64_Phdr ph;
     memcpy(&ph, bytes + eh.e_phoff + i * sizeof ph, sizeof ph);
@@ -151,7 +162,13 @@ enum elf_image_error elf_image_validate(const void *data, size_t size, struct el
     case PT_INTERP:
       return ELF_IMAGE_INTERP;
     case PT_TLS:
-      return ELF_IMAGE_TLS;
+      if (!kind->exec)
+        return ELF_IMAGE_TLS;
+      if (have_tls)
+        return ELF_IMAGE_BAD_TLS;
+      have_tls = 1;
+      tls = ph;
+      break;
     case PT_GNU_STACK:
       if (ph.p_flags & PF_X)
         return ELF_IMAGE_EXEC_STACK;
@@ -174,7 +191,25 @@ enum elf_image_error elf_image_validate(const void *data, size_t size, struct el
     return ELF_IMAGE_BAD_DYNAMIC;
   if (!in_segment(out, out->entry, 1, ELF_SEG_X))
     return ELF_IMAGE_BAD_ENTRY;
+  if (kind->exec) {
+    if (out->span_lo < kind->window_lo || out->span_hi > kind->window_hi)
+      return ELF_IMAGE_OUTSIDE_WINDOW;
+    /* The template is the file-backed part; glibc reads it where it is loaded. */
+    if (have_tls && tls.p_filesz && !in_segment(out, tls.p_vaddr, tls.p_filesz, ELF_SEG_R))
+      return ELF_IMAGE_BAD_TLS;
+  }
   return ELF_IMAGE_OK;
+}
+
+enum elf_image_error elf_image_validate(const void *data, size_t size, struct elf_image *out) {
+  const struct image_kind pie = {0, 0, 0};
+  return validate(data, size, &pie, out);
+}
+
+enum elf_image_error elf_image_validate_exec(const void *data, size_t size, uint64_t window_lo, uint64_t window_hi,
+                                             struct elf_image *out) {
+  const struct image_kind exec = {1, window_lo, window_hi};
+  return validate(data, size, &exec, out);
 }
 
 static const char *const k_names[] = {

@@ -67,7 +67,10 @@ extern "C" {
   X(ELF_IMAGE_NO_LOAD, "no loadable segment")                                      \
   X(ELF_IMAGE_SPAN_TOO_LARGE, "image spans more address space than allowed")      \
   X(ELF_IMAGE_BAD_DYNAMIC, "dynamic section is duplicated or not loaded")         \
-  X(ELF_IMAGE_BAD_ENTRY, "entry point is not in an executable segment")
+  X(ELF_IMAGE_BAD_ENTRY, "entry point is not in an executable segment")            \
+  X(ELF_IMAGE_NOT_EXEC, "not a fixed-address executable (e_type is not ET_EXEC)")  \
+  X(ELF_IMAGE_OUTSIDE_WINDOW, "a segment lies outside the addresses a legacy image may use") \
+  X(ELF_IMAGE_BAD_TLS, "thread-local storage template is duplicated or not loaded")
 
 enum elf_image_error {
 #define ELF_IMAGE_ENUM(name, msg) name,
@@ -91,6 +94,8 @@ struct elf_image {
   uint64_t entry;   /* link-time entry address */
   uint64_t span_lo; /* page-aligned lowest address of any segment */
   uint64_t span_hi; /* page-aligned end of the highest segment */
+  uint64_t phoff;   /* file offset of the program headers */
+  unsigned phnum;
   size_t n_segments;
   struct elf_image_segment segments[ELF_IMAGE_MAX_SEGMENTS];
 };
@@ -98,6 +103,15 @@ struct elf_image {
 /* Validates `size` bytes at `data`; on ELF_IMAGE_OK fills *out (on error *out
  * is unspecified). */
 enum elf_image_error elf_image_validate(const void *data, size_t size, struct elf_image *out);
+
+/* An unmodified Linux program (the Linux personality, docs/linux-personality.md):
+ * as above except that the image is ET_EXEC, loaded at its link address, so
+ * every segment must lie in [window_lo, window_hi); PT_TLS is allowed (once,
+ * inside a loaded segment: glibc sets its own TLS up from it) and the entry
+ * must be executable. ET_DYN (PIE) programs are refused with
+ * ELF_IMAGE_NOT_EXEC. */
+enum elf_image_error elf_image_validate_exec(const void *data, size_t size, uint64_t window_lo, uint64_t window_hi,
+                                             struct elf_image *out);
 
 /* "ELF_IMAGE_BAD_MAGIC" and a one-line explanation; never NULL. */
 const char *elf_image_error_name(enum elf_image_error e);

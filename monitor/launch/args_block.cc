@@ -9,7 +9,7 @@
 namespace xabi::launch {
 
 uint64_t args_block_address(uint64_t region_base) {
-  return region_base + XABI_LINK_RO_OFFSET + offsetof(struct xabi_link_ro, args);
+  return region_base + XABI_LINK_CALLS_OFFSET + XABI_LINK_RO_OFFSET + offsetof(struct xabi_link_ro, args);
 }
 
 Result<std::vector<uint8_t>> encode_args(const std::vector<std::string>& args,

@@ -11,7 +11,7 @@
  *   XABI_LINK_REGION_SIZE bytes at header.region_base (so one masked compare in
  *   the seccomp filter confines futex addresses to the picoprocess's memory):
  *
- *     region_base + 0                    the call area memfd, mapped at its own
+ *     region_base + XABI_LINK_CALLS_OFFSET   the call area memfd, mapped at its own
  *                                        offsets: header RW, RO part read-only
  *                                        (struct xabi_alarms, argument block),
  *                                        slots RW
@@ -59,10 +59,17 @@ extern "C" {
 #define XABI_LINK_REGION_SHIFT 40                               /* 1 TiB */
 #define XABI_LINK_REGION_SIZE (1ull << XABI_LINK_REGION_SHIFT)
 #define XABI_LINK_REGION_MASK (~(XABI_LINK_REGION_SIZE - 1))
+/* Below 3 GiB nothing of the layout: a Linux program (--linux) is loaded there
+ * at its link address, in region 0 (XABI_LINK_LEGACY_LO .. _HI). */
+#define XABI_LINK_CALLS_OFFSET (3ull << 30)  /* 3 GiB: the call area */
 #define XABI_LINK_IMAGE_OFFSET (1ull << 32)  /* 4 GiB: images up to 1 GiB */
 #define XABI_LINK_STACK_OFFSET (5ull << 30)  /* 5 GiB */
 #define XABI_LINK_STACK_SIZE (1ull << 20)    /* the initial thread's stack */
+#define XABI_LINK_FS_OFFSET (6ull << 30)     /* 6 GiB: --linux's tar image, read-only, up to 2 GiB */
+#define XABI_LINK_FS_MAX (2ull << 30)
 #define XABI_LINK_ARENA_OFFSET (8ull << 30)  /* 8 GiB: arena up to REGION_SIZE - 8 GiB */
+#define XABI_LINK_LEGACY_LO (1ull << 16)     /* --linux: the program's segments lie in [LO, HI) */
+#define XABI_LINK_LEGACY_HI XABI_LINK_CALLS_OFFSET
 
 /* ---- the call area */
 #define XABI_LINK_MAGIC 0x4b4e4c58u /* "XLNK" */

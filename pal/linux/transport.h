@@ -7,7 +7,7 @@
  * region, write to the doorbell fd, sched_yield), as the seccomp filter allows.
  *
  *   // in the bootstrap, before sealing:
- *   xabi_pal_transport_init((void *)header->region_base);   // the call area
+ *   xabi_pal_transport_init(xabi_pal_linux_header());   // the call area
  *   xabi_pal_fill_host_calls(&table);                        // generated stubs
  *   // then any HOST call: xabi_pal_host_close(-1) -> XABI_E_BAD_CHANNEL
  *

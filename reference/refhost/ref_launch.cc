@@ -138,7 +138,7 @@ Result<RefLaunch> ref_launch(const LaunchRequest& req) {
   };
   auto system_failed = [&](const std::string& what) { return fail(errno_error(RefhostError::kSystem, what)); };
 
-  const uint64_t args_address = l.region_base + XABI_LINK_RO_OFFSET + offsetof(xabi_link_ro, args);
+  const uint64_t args_address = l.region_base + XABI_LINK_CALLS_OFFSET + XABI_LINK_RO_OFFSET + offsetof(xabi_link_ro, args);
   auto encoded = encode_args(req.args, args_address);
   if (!encoded) return fail(encoded.error());
   const std::vector<uint8_t>& args = encoded.value();

@@ -48,8 +48,8 @@ TEST(ArgsBlock, RefusesEmbeddedNulAndOversize) {
 TEST(ArgsBlock, BlockAddressIsInTheReadOnlyPart) {
   const uint64_t base = 3ull << 40;
   EXPECT_EQ(args_block_address(base) % 8, 0u);
-  EXPECT_GE(args_block_address(base), base + XABI_LINK_RO_OFFSET);
-  EXPECT_LT(args_block_address(base), base + XABI_LINK_SLOTS_OFFSET);
+  EXPECT_GE(args_block_address(base), base + XABI_LINK_CALLS_OFFSET + XABI_LINK_RO_OFFSET);
+  EXPECT_LT(args_block_address(base), base + XABI_LINK_CALLS_OFFSET + XABI_LINK_SLOTS_OFFSET);
 }
 
 }  // namespace

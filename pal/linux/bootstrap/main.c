@@ -50,7 +50,7 @@ static int describe_guest_memory(const struct elf_image *img, uint64_t load_base
     areas[n++] = (struct xabi_pal_static_area){lo, hi, (sg->flags & ELF_SEG_W) != 0};
   }
   areas[n++] = (struct xabi_pal_static_area){stack_top - XABI_LINK_STACK_SIZE, stack_top, 1};
-  const uint64_t ro = lay->region_base + XABI_LINK_RO_OFFSET;
+  const uint64_t ro = lay->region_base + XABI_LINK_CALLS_OFFSET + XABI_LINK_RO_OFFSET;
   areas[n++] = (struct xabi_pal_static_area){ro, ro + sizeof(struct xabi_link_ro), 0};
   /* One bit per arena page, zero (nothing allocated yet); untouched pages cost nothing. */
   const uint64_t bytes = (lay->arena_size / ELF_IMAGE_PAGE_SIZE + 63) / 64 * 8;
@@ -122,7 +122,7 @@ int main(int argc, char **argv, char **envp) {
 
   xabi_pal_linux_init(lay.region_base);
   /* HOST calls travel through the call area's slots (pal/linux/transport.c). */
-  xabi_pal_transport_init((void *)(uintptr_t)lay.region_base);
+  xabi_pal_transport_init(xabi_pal_linux_header());
   xabi_pal_fill_dispatch(&g_table);
   g_table.alloc = xabi_pal_linux_alloc; /* the host's answer, plus the map of guest memory */
   g_table.free = xabi_pal_linux_free;

@@ -19,6 +19,7 @@ static int map_at(uint64_t at, uint64_t len, int prot, int fd, uint64_t offset) 
 }
 
 int call_area_map(int fd, uint64_t region_base) {
+  const uint64_t area = region_base + XABI_LINK_CALLS_OFFSET;
   static const struct {
     uint64_t offset, end;
     int prot;
@@ -28,10 +29,10 @@ int call_area_map(int fd, uint64_t region_base) {
       {XABI_LINK_SLOTS_OFFSET, XABI_LINK_AREA_SIZE, PROT_READ | PROT_WRITE},
   };
   for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; ++i) {
-    int err = map_at(region_base + parts[i].offset, parts[i].end - parts[i].offset, parts[i].prot,
+    int err = map_at(area + parts[i].offset, parts[i].end - parts[i].offset, parts[i].prot,
                      fd, parts[i].offset);
     if (err != 0) {
-      munmap((void *)(uintptr_t)region_base, parts[i].offset);
+      munmap((void *)(uintptr_t)area, parts[i].offset);
       return err;
     }
   }
