@@ -12,6 +12,7 @@
 #include <xabi/runtime.h>
 #include <xabi/string.h>
 
+#include "host_link.h"
 #include "xabi/xabi.h"
 
 static const char *arg(int i) { return xabi_sdk_arg(i, ""); }
@@ -19,8 +20,8 @@ static const char *arg(int i) { return xabi_sdk_arg(i, ""); }
 /* Rewrites every call slot's length and request bytes, forever. */
 static void scribble(uint64_t unused) {
   (void)unused;
-  uint64_t base = (uint64_t)(uintptr_t)xabi_args() & ~((1ull << 40) - 1);
-  uint8_t *area = (uint8_t *)(uintptr_t)base;
+  uint64_t base = (uint64_t)(uintptr_t)xabi_args() & XABI_LINK_REGION_MASK;
+  uint8_t *area = (uint8_t *)(uintptr_t)(base + XABI_LINK_CALLS_OFFSET);
   uint64_t seed = 12345;
   for (;;) {
     for (uint64_t off = 128 * 1024; off < 8 * 1024 * 1024; off += 61) {  /* inside the slots */
@@ -93,11 +94,11 @@ int xabi_main(void) {
     }
   }
   if (strcmp(mode, "garbage") == 0) {
-    /* The call area starts at the region base; slots are past the header and
-     * the read-only part (see pal/linux/host_link.h): scribble over a wide
-     * range of the writable pages after the read-only part. */
-    uint64_t base = (uint64_t)(uintptr_t)xabi_args() & ~((1ull << 40) - 1);
-    uint8_t *area = (uint8_t *)(uintptr_t)base;
+    /* The call area is at CALLS_OFFSET in the region; slots are past the
+     * header and the read-only part (see pal/linux/host_link.h): scribble over
+     * a wide range of the writable pages after the read-only part. */
+    uint64_t base = (uint64_t)(uintptr_t)xabi_args() & XABI_LINK_REGION_MASK;
+    uint8_t *area = (uint8_t *)(uintptr_t)(base + XABI_LINK_CALLS_OFFSET);
     uint64_t seed = xabi_time_now();
     for (;;) {
       for (uint64_t off = 128 * 1024; off < 4 * 1024 * 1024; off += 64) {
