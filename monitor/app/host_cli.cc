@@ -5,6 +5,7 @@
 //   xabi-host run [--memory SIZE] [--origin http://HOST[:PORT]] [--listen unix:PATH|tcp:IPV4:PORT]
 //                 [--on-violation kill|errno] [--report FILE] [--timeout SECONDS]
 //                 [--bootstrap PATH] IMAGE [-- ARGS...]
+//   xabi-host run --linux [--fs IMAGE.tar] [options above] BINARY [-- ARGS...]
 //   xabi-host --version
 //
 // Every option value is checked before anything starts (run_options.h); a bad
@@ -60,16 +61,20 @@ std::string version_text(const std::string& name) {
   return name + " " XABI_PROJECT_VERSION " (xabi ABI spec version " + std::to_string(xabi::meta::kAbiVersion) + ")";
 }
 
-// The bootstrap of this host: the one it was built with, else (an installed
-// host, the build tree gone) the one installed beside it.
-std::string default_bootstrap(const HostCli& cli) {
-  if (::access(cli.built_bootstrap.c_str(), X_OK) == 0 || cli.installed_bootstrap.empty()) return cli.built_bootstrap;
+// A file this host runs (the bootstrap, the Linux runner): the one it was
+// built with, else (an installed host, the build tree gone) the one installed
+// beside it (`installed` is relative to the binary's directory). `need`: the
+// access(2) mode it must have (X_OK for the bootstrap, R_OK for an image).
+std::string companion(const std::string& built, const std::string& installed, int need) {
+  if (::access(built.c_str(), need) == 0 || installed.empty()) return built;
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return cli.built_bootstrap;
-  const auto installed = (self.parent_path() / cli.installed_bootstrap).lexically_normal();
-  return ::access(installed.c_str(), X_OK) == 0 ? installed.string() : cli.built_bootstrap;
+  if (ec) return built;
+  const auto there = (self.parent_path() / installed).lexically_normal();
+  return ::access(there.c_str(), need) == 0 ? there.string() : built;
 }
+
+std::string default_bootstrap(const HostCli& cli) { return companion(cli.built_bootstrap, cli.installed_bootstrap, X_OK); }
 
 std::string bootstrap_path(const HostCli& cli, const std::string& flag) {
   std::string p = flag;
@@ -114,7 +119,13 @@ int run_main(int argc, char** argv, const HostCli& cli) {
   run->add_flag("--no-console", no_console, "offer no console: xabi_console answers E_UNSUPPORTED");
   run->add_option("--timeout", timeout_text, "kill the picoprocess after this many seconds (0: never; the default)");
   run->add_option("--bootstrap", bootstrap, "path of xabi-bootstrap (default: $XABI_BOOTSTRAP, else the one built with this host)");
-  run->add_option("image", image, "the guest image (built with xabi_add_guest)")->required();
+  bool linux_program = false;
+  std::string linux_fs;
+  run->add_flag("--linux", linux_program,
+                "IMAGE is an unmodified static Linux x86-64 program (ET_EXEC), run over the Linux personality "
+                "(docs/linux-personality.md)");
+  run->add_option("--fs", linux_fs, "with --linux: a tar image (ustar/pax) for the program's read-only file system");
+  run->add_option("image", image, "the guest image (built with xabi_add_guest), or with --linux the program")->required();
   run->add_option("args", args, "arguments the guest sees after its image name (after --)");
   try {
     app.parse(argc, argv);
@@ -148,6 +159,7 @@ int run_main(int argc, char** argv, const HostCli& cli) {
     if (!canonical) return usage_error("--origin \"" + origin + "\": " + canonical.error().detail);
     origin = canonical.value();
   }
+  if (!linux_fs.empty() && !linux_program) return usage_error("--fs " + linux_fs + ": only with --linux");
   if (run->count("--listen") > 0)
     if (auto usable = xabi::app::check_listen(listen); !usable)
       return usage_error("--listen \"" + listen + "\": " + usable.error().detail);
@@ -183,6 +195,14 @@ int run_main(int argc, char** argv, const HostCli& cli) {
 
   xabi::launch::LaunchSpec spec;
   spec.image_path = image;
+  if (linux_program) {
+    if (cli.built_linux_runner.empty()) return usage_error("--linux: this host cannot run Linux programs");
+    spec.image_path = companion(cli.built_linux_runner, cli.installed_linux_runner, R_OK);
+    spec.linux_program = image;
+    spec.linux_fs = linux_fs;
+    if (!linux_fs.empty())
+      if (auto usable = xabi::app::check_image(linux_fs); !usable) return launch_failed(linux_fs + ": " + usable.error().detail);
+  }
   spec.args = {image};
   spec.args.insert(spec.args.end(), args.begin(), args.end());
   spec.memory_quota = memory;

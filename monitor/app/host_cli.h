@@ -24,6 +24,9 @@ struct HostCli {
   std::string about;                // the first line of --help
   std::string built_bootstrap;      // the bootstrap built with the binary (absolute)
   std::string installed_bootstrap;  // the installed one, relative to the installed binary's directory; empty: not installed
+  // --linux's guest, xabi-linux-runner (pal/personality/runner): the same two places.
+  std::string built_linux_runner{};
+  std::string installed_linux_runner{};
   // Subcommands besides `run`; run() is the exit status.
   struct Command {
     std::string name, help;

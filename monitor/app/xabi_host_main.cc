@@ -7,5 +7,7 @@ int main(int argc, char** argv) {
                               {.name = "xabi-host",
                                .about = "xabi-host: run guest images as sealed picoprocesses",
                                .built_bootstrap = XABI_DEFAULT_BOOTSTRAP,
-                               .installed_bootstrap = XABI_INSTALLED_BOOTSTRAP});
+                               .installed_bootstrap = XABI_INSTALLED_BOOTSTRAP,
+                               .built_linux_runner = XABI_DEFAULT_LINUX_RUNNER,
+                               .installed_linux_runner = XABI_INSTALLED_LINUX_RUNNER});
 }

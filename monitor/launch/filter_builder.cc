@@ -25,11 +25,17 @@ Error lib_error(std::string_view what, int rc) {
   return Error{ErrorCode::kSeccompLibrary, std::string(what) + ": " + std::strerror(-rc)};
 }
 
-// The context with every allow-list rule added; mode does not change the
-// program (see the header), it is taken so a future mode could.
-Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/, std::span<const meta::SyscallRule> allow) {
-  Ctx ctx(seccomp_init(SCMP_ACT_NOTIFY), seccomp_release);
-  if (!ctx) return Error{ErrorCode::kSeccompLibrary, "seccomp_init(SCMP_ACT_NOTIFY) failed"};
+// Every rule of `allow` as an ALLOW rule with its checks (and the mutants'
+// changes to them).
+Status add_rules(scmp_filter_ctx ctx, const LaunchParams& params, std::span<const meta::SyscallRule> allow);
+
+// The context with every allow-list rule added. kKill and kErrno build the
+// same program (the monitor decides on each notification); kLinux adds the
+// trap list and traps the rest.
+Result<Ctx> make_context(const LaunchParams& params, Mode mode, std::span<const meta::SyscallRule> allow) {
+  const bool linux_mode = mode == Mode::kLinux;
+  Ctx ctx(seccomp_init(linux_mode ? SCMP_ACT_TRAP : SCMP_ACT_NOTIFY), seccomp_release);
+  if (!ctx) return Error{ErrorCode::kSeccompLibrary, "seccomp_init failed"};
   if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc < 0)
     return lib_error("SCMP_FLTATR_ACT_BADARCH", rc);
   // The native arch is the only one; make sure nothing else crept in.
@@ -37,6 +43,19 @@ Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/, std::span<co
       seccomp_arch_exist(ctx.get(), SCMP_ARCH_X32) == 0 ||
       seccomp_arch_exist(ctx.get(), SCMP_ARCH_X86) == 0)
     return Error{ErrorCode::kSeccompLibrary, "the filter's architecture is not x86-64 alone"};
+  if (Status s = add_rules(ctx.get(), params, allow); !s) return s.error();
+  if (linux_mode)
+    if (Status s = add_rules(ctx.get(), params, meta::kTrapAllowList); !s) return s.error();
+  if (XABI_MUTANT(filter_allow_getpid))
+    if (int r = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(getpid), 0); r < 0)
+      return lib_error("seccomp_rule_add getpid", r);
+  if (XABI_MUTANT(filter_allow_openat))
+    if (int r = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(openat), 0); r < 0)
+      return lib_error("seccomp_rule_add openat", r);
+  return ctx;
+}
+
+Status add_rules(scmp_filter_ctx ctx, const LaunchParams& params, std::span<const meta::SyscallRule> allow) {
   for (const meta::SyscallRule& rule : allow) {
     const std::string name(rule.name);
     const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name.c_str());
@@ -63,28 +82,22 @@ Result<Ctx> make_context(const LaunchParams& params, Mode /*mode*/, std::span<co
         }))
       continue;
     // _exact: libseccomp must not rewrite the rule behind our back.
-    const int rc = seccomp_rule_add_exact_array(ctx.get(), SCMP_ACT_ALLOW, nr,
+    const int rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr,
                                                 static_cast<unsigned>(cmps.size()), cmps.data());
     if (rc < 0) return lib_error("seccomp_rule_add " + name, rc);
     // One rule too many, next to the rule it loosens.
     if (XABI_MUTANT(filter_allow_realtime) && name == "clock_gettime") {
       const scmp_arg_cmp realtime{0, SCMP_CMP_EQ, 0 /* CLOCK_REALTIME */, 0};
-      if (int r = seccomp_rule_add_exact_array(ctx.get(), SCMP_ACT_ALLOW, nr, 1, &realtime); r < 0)
+      if (int r = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, 1, &realtime); r < 0)
         return lib_error("seccomp_rule_add clock_gettime", r);
     }
     if (XABI_MUTANT(filter_allow_grnd_random) && name == "getrandom") {
       const scmp_arg_cmp grnd_random{2, SCMP_CMP_EQ, 2 /* GRND_RANDOM */, 0};
-      if (int r = seccomp_rule_add_exact_array(ctx.get(), SCMP_ACT_ALLOW, nr, 1, &grnd_random); r < 0)
+      if (int r = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, 1, &grnd_random); r < 0)
         return lib_error("seccomp_rule_add getrandom", r);
     }
   }
-  if (XABI_MUTANT(filter_allow_getpid))
-    if (int r = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(getpid), 0); r < 0)
-      return lib_error("seccomp_rule_add getpid", r);
-  if (XABI_MUTANT(filter_allow_openat))
-    if (int r = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(openat), 0); r < 0)
-      return lib_error("seccomp_rule_add openat", r);
-  return ctx;
+  return {};
 }
 
 // libseccomp 2.5 exports only to a file descriptor: go through a memfd.

@@ -8,9 +8,10 @@
 // Shape: arch == x86-64 else KILL_PROCESS (libseccomp's bad-arch action; it
 // also routes x32 numbers, nr >= 0x40000000, there); each allow-list entry is
 // an ALLOW rule with its argument checks (EQ: all 64 bits; MASKED_EQ: both
-// halves); everything else is SECCOMP_RET_USER_NOTIF in BOTH modes, so the
-// monitor hears of every denied call from the kernel and decides (kill or
-// ENOSYS). The program is a pure function of (params, mode): proofs and
+// halves); everything else is SECCOMP_RET_USER_NOTIF in kKill and kErrno, so
+// the monitor hears of every denied call from the kernel and decides (kill or
+// ENOSYS). kLinux adds the profile's trap list (kTrapAllowList) and makes
+// everything else SECCOMP_RET_TRAP, a SIGSYS the picoprocess serves itself. The program is a pure function of (params, mode): proofs and
 // fuzzers take this very vector.
 #pragma once
 

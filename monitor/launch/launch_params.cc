@@ -3,6 +3,13 @@
 
 namespace xabi::launch {
 
-std::string_view mode_name(Mode m) { return m == Mode::kKill ? "kill" : "errno"; }
+std::string_view mode_name(Mode m) {
+  switch (m) {
+    case Mode::kKill: return "kill";
+    case Mode::kErrno: return "errno";
+    case Mode::kLinux: return "linux";
+  }
+  return "?";
+}
 
 }  // namespace xabi::launch

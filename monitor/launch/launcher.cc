@@ -10,7 +10,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <elf.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <climits>
 #include <fstream>
 #include <sstream>
@@ -33,13 +36,12 @@ namespace {
 constexpr uint64_t kPage = XABI_PAGE;  // the ABI's page is the x86-64 page the kernel maps
 uint64_t page_up(uint64_t x) { return (x + kPage - 1) & ~(kPage - 1); }
 
-Result<std::vector<unsigned char>> read_image(const std::string& path) {
+Result<std::vector<unsigned char>> read_image(const std::string& path, uint64_t max_size = ELF_IMAGE_MAX_FILE) {
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return system_error(ErrorCode::kImageUnreadable, path);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) return system_error(ErrorCode::kImageUnreadable, path);
-  if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
-      static_cast<uint64_t>(st.st_size) > ELF_IMAGE_MAX_FILE)
+  if (!S_ISREG(st.st_mode) || st.st_size <= 0 || static_cast<uint64_t>(st.st_size) > max_size)
     return Error{ErrorCode::kImageUnreadable, path + ": not a regular file of a usable size"};
   std::vector<unsigned char> bytes(static_cast<size_t>(st.st_size));
   size_t done = 0;
@@ -68,6 +70,60 @@ Result<UniqueFd> sealed_image(const std::vector<unsigned char>& bytes) {
   if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
     return system_error(ErrorCode::kSystem, "F_ADD_SEALS(image)");
   return fd;
+}
+
+// --linux: the program checked, its file and the tar image in one sealed
+// memfd (XABI_LINK_FD_LINUX), and the runner's arguments (what the bootstrap
+// maps where: pal/personality/runner/linux_runner.c reads them in this order).
+struct LinuxInputs {
+  UniqueFd fd;
+  uint64_t program_size = 0, fs_size = 0, span = 0;
+  std::vector<std::string> runner_args;
+};
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+Result<LinuxInputs> linux_inputs(const LaunchSpec& spec) {
+  Result<std::vector<unsigned char>> program = read_image(spec.linux_program);
+  if (!program) return program.error();
+  elf_image img;
+  if (const elf_image_error e = elf_image_validate_exec(program.value().data(), program.value().size(),
+                                                        XABI_LINK_LEGACY_LO, XABI_LINK_LEGACY_HI, &img);
+      e != ELF_IMAGE_OK)
+    return Error{ErrorCode::kInvalidImage, spec.linux_program + ": " + elf_image_error_name(e) + ": " +
+                                               elf_image_error_message(e)};
+  // AT_PHDR: where the program headers are once loaded (glibc finds PT_TLS there).
+  uint64_t phdr = 0;
+  for (size_t i = 0; i < img.n_segments; ++i) {
+    const elf_image_segment& s = img.segments[i];
+    if (img.phoff >= s.offset && img.phoff + img.phnum * sizeof(Elf64_Phdr) <= s.offset + s.filesz)
+      phdr = s.vaddr + (img.phoff - s.offset);
+  }
+  if (phdr == 0)
+    return Error{ErrorCode::kInvalidImage, spec.linux_program + ": its program headers are not in a loaded segment"};
+  LinuxInputs in;
+  in.program_size = program.value().size();
+  in.span = img.span_hi - img.span_lo;
+  std::vector<unsigned char> bytes = std::move(program).value();
+  bytes.resize(page_up(bytes.size()), 0);
+  const uint64_t fs_at = bytes.size();
+  if (!spec.linux_fs.empty()) {
+    Result<std::vector<unsigned char>> fs = read_image(spec.linux_fs, XABI_LINK_FS_MAX - fs_at);
+    if (!fs) return fs.error();
+    in.fs_size = fs.value().size();
+    bytes.insert(bytes.end(), fs.value().begin(), fs.value().end());
+  }
+  Result<UniqueFd> fd = sealed_image(bytes);
+  if (!fd) return fd.error();
+  in.fd = std::move(fd).value();
+  const uint64_t fs_address = XABI_LINK_FS_OFFSET + fs_at;  // region 0
+  in.runner_args = {"xabi-linux", hex(fs_address), std::to_string(in.fs_size), hex(img.entry), hex(phdr),
+                    std::to_string(img.phnum), "--"};
+  return in;
 }
 
 Result<UniqueFd> arena_memfd(uint64_t size) {
@@ -166,20 +222,35 @@ Result<Picoprocess> launch(const LaunchSpec& spec) {
   UniqueFd doorbell(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!doorbell) return system_error(ErrorCode::kSystem, "eventfd");
 
-  Result<uint64_t> base = random_region_base();
+  const bool linux_mode = !spec.linux_program.empty();
+  LinuxInputs linux;
+  std::vector<std::string> guest_args = spec.args;
+  if (linux_mode) {
+    Result<LinuxInputs> in = linux_inputs(spec);
+    if (!in) return in.error();
+    linux = std::move(in).value();
+    guest_args.insert(guest_args.begin(), linux.runner_args.begin(), linux.runner_args.end());
+  }
+  const Mode mode = linux_mode ? Mode::kLinux : spec.mode;
+  // A Linux program is linked at a fixed address, so its region is region 0.
+  Result<uint64_t> base = linux_mode ? Result<uint64_t>(uint64_t{0}) : random_region_base();
   if (!base) return base.error();
   const LaunchParams params{XABI_LINK_FD_DOORBELL, base.value(), XABI_LINK_REGION_MASK};
-  Result<Filter> filter = build_filter(params, spec.mode);
+  Result<Filter> filter = build_filter(params, mode);
   if (!filter) return filter.error();
-  Result<std::vector<uint8_t>> args = encode_args(spec.args, args_block_address(base.value()));
+  Result<std::vector<uint8_t>> args = encode_args(guest_args, args_block_address(base.value()));
   if (!args) return args.error();
   Result<CallArea> area = CallArea::create(base.value(), arena_size, filter.value(), args.value());
   if (!area) return area.error();
+  area.value().header()->linux_program_size = linux.program_size;
+  area.value().header()->linux_fs_size = linux.fs_size;
 
   // The image is held twice while loading (the file copy and the mapping).
   const uint64_t address_space = arena_size + XABI_LINK_AREA_SIZE + XABI_LINK_STACK_SIZE +
                                  2 * page_up(image.value().size()) +
-                                 (img.span_hi - img.span_lo) + kAddressSpaceAllowance;
+                                 (img.span_hi - img.span_lo) + kAddressSpaceAllowance +
+                                 // --linux: the program's mapping, and its file and the tar, mapped once
+                                 linux.span + page_up(linux.program_size) + page_up(linux.fs_size);
   // Its cgroup: threads (a raw clone cannot pass LIMIT_THREADS), memory
   // (everything it can touch, with room for the kernel's own per-task memory)
   // and a CPU weight of its own. Where cgroups are unavailable, RLIMIT_NPROC
@@ -194,7 +265,8 @@ Result<Picoprocess> launch(const LaunchSpec& spec) {
   }
   SpawnRequest req;
   req.bootstrap_path = spec.bootstrap_path;
-  req.fds = {image_fd.value().get(), area.value().fd(), arena.value().get(), doorbell.get()};
+  req.fds = {image_fd.value().get(), area.value().fd(), arena.value().get(), doorbell.get(),
+             linux_mode ? linux.fd.get() : -1};
   req.address_space = address_space;
   req.cgroup_procs_fds = cgroup.procs_fds();
   req.nproc = spec.use_rlimit_threads ? XABI_LIMIT_THREADS : 0;
@@ -204,7 +276,7 @@ Result<Picoprocess> launch(const LaunchSpec& spec) {
   area.value().close_fd();  // the mapping stays; the child has its own fd
   Picoprocess p(child.value().pid, std::move(child.value().pidfd), std::move(doorbell),
                 std::move(arena).value(), std::move(area).value(), base.value(), arena_size,
-                spec.mode, child.value().namespaces);
+                mode, child.value().namespaces);
   p.set_identity(child.value().uid, child.value().own_uid, std::move(cgroup));
   return p;
 }

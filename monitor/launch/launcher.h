@@ -43,6 +43,13 @@ struct LaunchSpec {
   // One argument for the bootstrap after its name; empty: none. xabi-bootstrap
   // refuses any; xabi-bootstrap-mutant takes "mutant=NAME" (docs/mutants.md).
   std::string bootstrap_arg;
+  // --linux: an unmodified static Linux program (ET_EXEC), loaded at its link
+  // address in region 0 and run over the Linux personality; image_path is then
+  // the Linux runner guest (pal/personality/runner), and args the program's
+  // argv. linux_fs: a tar image for its file system, or empty. The mode
+  // becomes kLinux.
+  std::string linux_program;
+  std::string linux_fs;
 };
 
 // Address space the bootstrap may need beyond the arena and the image (its own

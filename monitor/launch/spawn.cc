@@ -122,10 +122,10 @@ void die_with_the_monitor(Start& s, int monitor_pidfd) {
   if (monitor_pidfd < 0) fail(s, "fcntl(F_DUPFD_CLOEXEC) of the monitor's pidfd");
   for (int fd : r.cgroup_procs_fds)
     if (write(fd, "0", 1) != 1) fail(s, "joining its cgroup");
-  // The bootstrap's fds at 3..6, its own O_PATH fd at 7 until execveat, nothing else.
+  // The bootstrap's fds at 3..6 (and 8 with --linux), its own O_PATH fd at 7 until execveat, nothing else.
   if (const char* failed = xabi_exec_contract_place(r.fds.data(), s.bootstrap)) fail(s, failed);
   if (XABI_MUTANT(fd_leak) && dup2(2, kBootstrapFd + 1) != kBootstrapFd + 1) fail(s, "dup2");  // the monitor's stderr
-  const unsigned first_closed = kBootstrapFd + (XABI_MUTANT(fd_leak) ? 2u : 1u);
+  const unsigned first_closed = XABI_MUTANT(fd_leak) ? kBootstrapFd + 2u : xabi_exec_contract_first_free(r.fds.data(), s.bootstrap);
   const struct {
     int resource;
     rlim_t value;

@@ -61,7 +61,7 @@ inline constexpr uint32_t kNobodyId = 65534u;
 
 struct SpawnRequest {
   std::string bootstrap_path;  // absolute
-  std::array<int, 4> fds{};    // become 3, 4, 5, 6 in the child
+  std::array<int, 5> fds{-1, -1, -1, -1, -1};  // become 3, 4, 5, 6 (and 8: --linux's, if >= 0) in the child
   uint64_t address_space = 0;  // RLIMIT_AS in bytes
   std::vector<int> cgroup_procs_fds;  // cgroup.procs files the child joins
   uint64_t nproc = 0;                 // RLIMIT_NPROC when the uid is the picoprocess's own

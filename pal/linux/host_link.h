@@ -54,6 +54,9 @@ extern "C" {
 #define XABI_LINK_FD_CALLS 4    /* memfd: the call area */
 #define XABI_LINK_FD_ARENA 5    /* memfd: guest memory, size = quota */
 #define XABI_LINK_FD_DOORBELL 6 /* eventfd: "a request is waiting" (guest -> monitor) */
+/* --linux only: a sealed memfd holding the Linux program's file, then (from the
+ * next page boundary) the tar image; the bootstrap closes it before sealing. */
+#define XABI_LINK_FD_LINUX 8
 
 /* ---- address layout (offsets from header.region_base) */
 #define XABI_LINK_REGION_SHIFT 40                               /* 1 TiB */
@@ -73,7 +76,7 @@ extern "C" {
 
 /* ---- the call area */
 #define XABI_LINK_MAGIC 0x4b4e4c58u /* "XLNK" */
-#define XABI_LINK_VERSION 2u /* 2: header.posted */
+#define XABI_LINK_VERSION 3u /* 2: header.posted; 3: the call area at CALLS_OFFSET, linux_* */
 #define XABI_LINK_SLOTS 64u /* one per thread (XABI_LIMIT_THREADS); one bit each in header.posted */
 #define XABI_LINK_FILTER_MAX 4096u /* sock_filter instructions */
 #define XABI_LINK_ARGS_MAX 65536u  /* bytes of argument block */
@@ -123,6 +126,11 @@ struct xabi_link_header {
   uint64_t area_size;     /* = XABI_LINK_AREA_SIZE, the call area memfd's size */
   uint32_t n_slots;
   uint32_t filter_len;    /* instructions in `filter` */
+  /* --linux (both 0 otherwise): the bytes of the program's file and of the tar
+   * image in XABI_LINK_FD_LINUX. The region is then region 0, so the program
+   * lies inside it at its link address. */
+  uint64_t linux_program_size;
+  uint64_t linux_fs_size;
   struct xabi_link_insn filter[XABI_LINK_FILTER_MAX]; /* the seccomp program to install */
 
   /* Sealing handshake. The bootstrap installs `filter` with

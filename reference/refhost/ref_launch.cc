@@ -173,7 +173,7 @@ Result<RefLaunch> ref_launch(const LaunchRequest& req) {
   std::memcpy(l.ro()->args, args.data(), args.size());
 
   const pid_t parent = ::getpid();
-  const int fds[4] = {image, calls, l.arena, l.doorbell};
+  const int fds[5] = {image, calls, l.arena, l.doorbell, -1};
   char arg0[] = "xabi-bootstrap";
   char* const argv[] = {arg0, nullptr};
   char* const envp[] = {nullptr};
@@ -183,7 +183,7 @@ Result<RefLaunch> ref_launch(const LaunchRequest& req) {
   if (pid == 0) {
     // The child: system calls only, then execve.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != parent) ::_exit(XABI_HOST_EXIT_LAUNCH_FAILED);
-    if (xabi_exec_contract_place(fds, -1) || xabi_exec_contract_close_rest(XABI_EXEC_CONTRACT_EXTRA_FD))
+    if (xabi_exec_contract_place(fds, -1) || xabi_exec_contract_close_rest(xabi_exec_contract_first_free(fds, -1)))
       ::_exit(XABI_HOST_EXIT_LAUNCH_FAILED);
     ::execve(bootstrap.c_str(), argv, envp);
     ::_exit(127);  // the shell's "cannot execute": the bootstrap path is unusable

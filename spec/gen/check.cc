@@ -816,9 +816,17 @@ class Checker {
       if (!params.insert(p.name()).second) d_.error(loc, "duplicate launch parameter '" + p.name() + "'");
       doc(p.doc(), loc, "launch parameter " + p.name());
     }
-    for (int i = 0; i < s.syscalls_size(); ++i) {
-      const auto& sc = s.syscalls(i);
-      Locator l = root_.nested(s, "syscalls", i);
+    rules(s, "syscalls", s.syscalls(), params, value_names);
+    rules(s, "trap_syscalls", s.trap_syscalls(), params, value_names);
+  }
+
+  // One list of allow-list entries (the PAL's, or the --linux trap's).
+  template <class Rules>
+  void rules(const spec::HostProfile& s, const char* field, const Rules& list, const std::set<std::string>& params,
+             std::map<std::string, uint64_t>& value_names) {
+    for (int i = 0; i < list.size(); ++i) {
+      const auto& sc = list.Get(i);
+      Locator l = root_.nested(s, field, i);
       Loc loc = l.at(sc, "name");
       const std::string who = "allowed system call '" + sc.name() + "'";
       if (sc.name().empty() || !is_lower(sc.name())) d_.error(loc, "allowed system call needs a lower_case name");

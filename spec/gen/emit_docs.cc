@@ -142,15 +142,23 @@ std::string emit_docs(const Abi& abi) {
       << "Once sealed, the PAL may make these system calls and no others; an entry allows its call when all its checks hold. "
          "Launch parameters are bound by the host when it starts the picoprocess:\n\n";
     for (const auto& p : h.launch_params()) o << "- `" << p.name() << "`: " << p.doc() << "\n";
-    o << "\n| system call | checks | why |\n|---|---|---|\n";
-    for (const auto& sc : h.syscalls()) {
-      std::string checks;
-      for (const auto& a : sc.args()) {
-        std::string c = a.op() == spec::ArgCheck::MASKED_EQ ? "(arg" + std::to_string(a.arg()) + " & " + a.mask() + ") == " + a.value()
-                                                            : "arg" + std::to_string(a.arg()) + " == " + a.value();
-        checks += (checks.empty() ? "" : ", ") + std::string("`") + c + "`";
+    auto table = [&](const auto& rules) {
+      o << "\n| system call | checks | why |\n|---|---|---|\n";
+      for (const auto& sc : rules) {
+        std::string checks;
+        for (const auto& a : sc.args()) {
+          std::string c = a.op() == spec::ArgCheck::MASKED_EQ ? "(arg" + std::to_string(a.arg()) + " & " + a.mask() + ") == " + a.value()
+                                                              : "arg" + std::to_string(a.arg()) + " == " + a.value();
+          checks += (checks.empty() ? "" : ", ") + std::string("`") + c + "`";
+        }
+        o << "| `" << sc.name() << "` | " << (checks.empty() ? "any arguments" : checks) << " | " << md_escape(sc.doc()) << " |\n";
       }
-      o << "| `" << sc.name() << "` | " << (checks.empty() ? "any arguments" : checks) << " | " << md_escape(sc.doc()) << " |\n";
+    };
+    table(h.syscalls());
+    if (h.trap_syscalls_size()) {
+      o << "\nWith `--linux` (an unmodified Linux program over the Linux personality) these are allowed as well, and every "
+           "other system call is trapped into the picoprocess (SIGSYS) instead of denied:\n";
+      table(h.trap_syscalls());
     }
   }
   return o.str();

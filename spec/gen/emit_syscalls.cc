@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "emit.h"
 
@@ -58,24 +59,37 @@ struct SyscallRule {
   };
   o << "inline constexpr std::string_view kLaunchParams[] = {";
   for (const auto& p : abi.profile.launch_params()) o << quote(p.name()) << ", ";
-  o << "};\n\nnamespace detail {\n";
-  for (int i = 0; i < abi.profile.syscalls_size(); ++i) {
-    const auto& sc = abi.profile.syscalls(i);
-    o << "inline constexpr ArgCheck allow_" << i << "[] = {";
-    for (const auto& a : sc.args()) {
-      o << "{" << a.arg() << ", " << (a.op() == spec::ArgCheck::MASKED_EQ ? "ArgCheck::Op::kMaskedEq" : "ArgCheck::Op::kEq") << ", "
-        << value(a.value()) << ", " << (a.mask().empty() ? std::string("{\"\", nullptr, 0}") : value(a.mask())) << "}, ";
+  o << "};\n\n";
+  // One list: its argument checks in detail::<prefix>_<i>, then the rules.
+  auto list = [&](const auto& rules, const std::string& prefix, const std::string& name, const std::string& doc) {
+    o << "namespace detail {\n";
+    for (int i = 0; i < rules.size(); ++i) {
+      const auto& sc = rules.Get(i);
+      o << "inline constexpr ArgCheck " << prefix << "_" << i << "[] = {";
+      for (const auto& a : sc.args()) {
+        o << "{" << a.arg() << ", " << (a.op() == spec::ArgCheck::MASKED_EQ ? "ArgCheck::Op::kMaskedEq" : "ArgCheck::Op::kEq") << ", "
+          << value(a.value()) << ", " << (a.mask().empty() ? std::string("{\"\", nullptr, 0}") : value(a.mask())) << "}, ";
+      }
+      if (sc.args_size() == 0) o << "{0, ArgCheck::Op::kEq, {\"\", nullptr, 0}, {\"\", nullptr, 0}}";
+      o << "};\n";
     }
-    if (sc.args_size() == 0) o << "{0, ArgCheck::Op::kEq, {\"\", nullptr, 0}, {\"\", nullptr, 0}}";
+    o << "}  // namespace detail\n\n// " << doc << "\n";
+    if (rules.empty()) {  // a C++ array cannot be empty
+      o << "inline constexpr std::span<const SyscallRule> " << name << "{};\n";
+      return;
+    }
+    o << "inline constexpr SyscallRule " << name << "[] = {\n";
+    for (int i = 0; i < rules.size(); ++i) {
+      const auto& sc = rules.Get(i);
+      o << "    {" << quote(sc.name()) << ", std::span<const ArgCheck>(detail::" << prefix << "_" << i << ", " << sc.args_size() << "), "
+        << quote(sc.doc()) << "},\n";
+    }
     o << "};\n";
-  }
-  o << "}  // namespace detail\n\ninline constexpr SyscallRule kAllowList[] = {\n";
-  for (int i = 0; i < abi.profile.syscalls_size(); ++i) {
-    const auto& sc = abi.profile.syscalls(i);
-    o << "    {" << quote(sc.name()) << ", std::span<const ArgCheck>(detail::allow_" << i << ", " << sc.args_size() << "), "
-      << quote(sc.doc()) << "},\n";
-  }
-  o << "};\n\n}  // namespace xabi::meta\n";
+  };
+  list(abi.profile.syscalls(), "allow", "kAllowList", "What the PAL may ask the kernel for once sealed.");
+  list(abi.profile.trap_syscalls(), "trap", "kTrapAllowList",
+       "Allowed as well with --linux, where every other call is trapped into the picoprocess (SIGSYS).");
+  o << "\n}  // namespace xabi::meta\n";
   return o.str();
 }
 
@@ -90,14 +104,17 @@ std::string emit_linux_syscalls_h(const Abi& abi) {
   o << "#ifndef XABI_LINUX_SYSCALLS_H\n#define XABI_LINUX_SYSCALLS_H\n\n";
   o << "/* x86-64 numbers of the system calls the seccomp allow-list admits. */\n";
   std::set<std::string> names;
-  for (const auto& sc : abi.profile.syscalls())
-    if (names.insert(sc.name()).second)
+  std::vector<const spec::SyscallRule*> all;
+  for (const auto& sc : abi.profile.syscalls()) all.push_back(&sc);
+  for (const auto& sc : abi.profile.trap_syscalls()) all.push_back(&sc);
+  for (const spec::SyscallRule* rule : all)
+    if (const auto& sc = *rule; names.insert(sc.name()).second)
       o << "#define XABI_NR_" << upper(sc.name()) << " " << seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, sc.name().c_str())
         << "\n";
   o << "\n/* Argument values the allow-list admits (value_name in the spec). */\n";
   std::map<std::string, std::string> values;
-  for (const auto& sc : abi.profile.syscalls())
-    for (const auto& a : sc.args())
+  for (const spec::SyscallRule* rule : all)
+    for (const auto& a : rule->args())
       if (!a.value_name().empty() && values.emplace(a.value_name(), a.value()).second)
         o << "#define XABI_ALLOW_" << a.value_name() << " " << a.value() << "\n";
   o << "\n#endif\n";

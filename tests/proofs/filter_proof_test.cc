@@ -103,6 +103,41 @@ TEST_P(FilterProof, OtherArchitecturesAndX32AreKilled) {
 
 INSTANTIATE_TEST_SUITE_P(Regions, FilterProof, ::testing::ValuesIn(kParams));
 
+// --linux: the same allow-list plus the profile's trap list, region 0 (the
+// program is linked there); every other native call is trapped (SIGSYS to the
+// personality in the picoprocess), never run and never notified; foreign
+// architectures and x32 are still killed.
+TEST(FilterProofLinux, AllowsTheAllowListAndTrapListAndTrapsTheRest) {
+  const LaunchParams p{XABI_LINK_FD_DOORBELL, 0, XABI_LINK_REGION_MASK};
+  auto program = xabi::launch::build_filter(p, xabi::launch::Mode::kLinux);
+  ASSERT_TRUE(program) << xabi::launch::describe(program.error());
+  z3::context c;
+  SeccompData d = SeccompData::fresh(c);
+  auto ret = run_bpf(program.value(), d);
+  ASSERT_TRUE(ret) << describe(ret.error());
+  const z3::expr allowed = ret.value() == c.bv_val(SECCOMP_RET_ALLOW, 32);
+  const z3::expr spec = spec_allows(d, p, xabi::meta::kAllowList) || spec_allows(d, p, xabi::meta::kTrapAllowList);
+  std::string cex = refute(c, z3::implies(allowed, spec), d);
+  EXPECT_EQ(cex, "") << "the program allows a call the profile does not: " << cex;
+  cex = refute(c, z3::implies(spec, allowed), d);
+  EXPECT_EQ(cex, "") << "the program denies a call the profile allows: " << cex;
+  const z3::expr native = d.arch == c.bv_val(AUDIT_ARCH_X86_64, 32);
+  const z3::expr x32 = native && z3::uge(d.nr, c.bv_val(0x40000000u, 32)) && d.nr != c.bv_val(0xffffffffu, 32);
+  const z3::expr kill = ret.value() == c.bv_val(SECCOMP_RET_KILL_PROCESS, 32);
+  cex = refute(c, z3::implies(!native || x32, kill), d);
+  EXPECT_EQ(cex, "") << "a foreign architecture or x32 call is not killed: " << cex;
+  cex = refute(c, z3::implies(native && !x32 && !spec, ret.value() == c.bv_val(SECCOMP_RET_TRAP, 32)), d);
+  EXPECT_EQ(cex, "") << "a call outside both lists is not trapped: " << cex;
+  // The trap list is what it says: rt_sigaction on SIGSYS only.
+  const int sigaction_nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, "rt_sigaction");
+  const z3::expr other_signal = native && d.nr == c.bv_val(sigaction_nr, 32) && d.arg(0) != bv64(c, 31);
+  cex = refute(c, z3::implies(other_signal, ret.value() == c.bv_val(SECCOMP_RET_TRAP, 32)), d);
+  EXPECT_EQ(cex, "") << "rt_sigaction on a signal other than SIGSYS reaches the kernel: " << cex;
+  std::cout << "[ filter ] --linux: " << program.value().size() << " instructions proved equal to the allow-list ("
+            << std::size(xabi::meta::kAllowList) << ") plus the trap list (" << std::size(xabi::meta::kTrapAllowList)
+            << "), every other call trapped\n";
+}
+
 TEST(FilterProofNegative, OneExtraAllowedCallIsCaughtWithACounterexample) {
   std::vector<xabi::meta::SyscallRule> rules(std::begin(xabi::meta::kAllowList), std::end(xabi::meta::kAllowList));
   rules.push_back({"getpid", {}, "one call too many"});

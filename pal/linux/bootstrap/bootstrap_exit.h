@@ -19,7 +19,8 @@
   X(XABI_BOOTSTRAP_NO_NEW_PRIVS, 108, "PR_SET_NO_NEW_PRIVS failed")               \
   X(XABI_BOOTSTRAP_SECCOMP, 109, "installing the seccomp filter failed")          \
   X(XABI_BOOTSTRAP_DOORBELL, 110, "cannot ring the doorbell")                    \
-  X(XABI_BOOTSTRAP_GUEST_MEMORY, 111, "cannot set up the map of guest memory")
+  X(XABI_BOOTSTRAP_GUEST_MEMORY, 111, "cannot set up the map of guest memory")    \
+  X(XABI_BOOTSTRAP_LINUX_PROGRAM, 112, "cannot map or load the Linux program (--linux)")
 
 enum xabi_bootstrap_exit {
 #define XABI_BOOTSTRAP_ENUM(name, value, msg) name = value,

@@ -18,6 +18,8 @@ struct link_layout {
   uint64_t region_base;
   uint64_t arena_size;
   uint32_t filter_len;
+  uint64_t linux_program_size; /* --linux; 0 otherwise */
+  uint64_t linux_fs_size;
 };
 
 /* 0, or a negative errno (-EINVAL for a header that does not check out). */

@@ -13,6 +13,7 @@
  * (bootstrap_exit.h); there is no stderr to write to. Statically linked, so no
  * dynamic loader state exists in the picoprocess. */
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bootstrap_exit.h"
@@ -38,16 +39,32 @@ static struct xabi_dispatch g_table;
 /* What the guest may pass to the ABI as its memory (guest_memory.h): the
  * image's segments with their permissions, the initial stack, the read-only
  * alarms and argument blocks; the arena's pages as the host hands them out. */
-static int describe_guest_memory(const struct elf_image *img, uint64_t load_base, uint64_t stack_top,
-                                 const struct link_layout *lay) {
-  struct xabi_pal_static_area areas[XABI_PAL_MAX_STATIC_AREAS];
-  unsigned n = 0;
-  const uint64_t bias = load_base - img->span_lo;
-  for (size_t i = 0; i < img->n_segments && n + 2 < XABI_PAL_MAX_STATIC_AREAS; ++i) {
+/* --linux: the program's segments at their link addresses, and the memfd
+ * with its file and the tar image, read-only at XABI_LINK_FS_OFFSET. */
+struct linux_program {
+  struct elf_image img;
+  uint64_t files_size; /* bytes mapped at region_base + XABI_LINK_FS_OFFSET; 0: no program */
+};
+
+static unsigned add_segments(struct xabi_pal_static_area *areas, unsigned n, unsigned room, const struct elf_image *img,
+                             uint64_t bias) {
+  for (size_t i = 0; i < img->n_segments && n < room; ++i) {
     const struct elf_image_segment *sg = &img->segments[i];
     const uint64_t lo = (sg->vaddr + bias) & ~(uint64_t)(ELF_IMAGE_PAGE_SIZE - 1);
     const uint64_t hi = (sg->vaddr + bias + sg->memsz + ELF_IMAGE_PAGE_SIZE - 1) & ~(uint64_t)(ELF_IMAGE_PAGE_SIZE - 1);
     areas[n++] = (struct xabi_pal_static_area){lo, hi, (sg->flags & ELF_SEG_W) != 0};
+  }
+  return n;
+}
+
+static int describe_guest_memory(const struct elf_image *img, uint64_t load_base, uint64_t stack_top,
+                                 const struct link_layout *lay, const struct linux_program *lp) {
+  struct xabi_pal_static_area areas[XABI_PAL_MAX_STATIC_AREAS];
+  unsigned n = add_segments(areas, 0, XABI_PAL_MAX_STATIC_AREAS - 3, img, load_base - img->span_lo);
+  if (lp->files_size) {
+    n = add_segments(areas, n, XABI_PAL_MAX_STATIC_AREAS - 3, &lp->img, 0);
+    const uint64_t fs = lay->region_base + XABI_LINK_FS_OFFSET;
+    areas[n++] = (struct xabi_pal_static_area){fs, fs + lp->files_size, 0};
   }
   areas[n++] = (struct xabi_pal_static_area){stack_top - XABI_LINK_STACK_SIZE, stack_top, 1};
   const uint64_t ro = lay->region_base + XABI_LINK_CALLS_OFFSET + XABI_LINK_RO_OFFSET;
@@ -60,8 +77,31 @@ static int describe_guest_memory(const struct elf_image *img, uint64_t load_base
   return xabi_pal_linux_memory_init(lay->region_base + XABI_LINK_ARENA_OFFSET, lay->arena_size, bitmap, areas, n);
 }
 
+/* --linux: maps XABI_LINK_FD_LINUX read-only, checks the program again (the
+ * memfd is sealed: these are the bytes the monitor checked) and loads it at
+ * its link address. 0 or -1. */
+static int load_linux_program(const struct link_layout *lay, struct linux_program *lp) {
+  const uint64_t fs_at = (lay->linux_program_size + ELF_IMAGE_PAGE_SIZE - 1) & ~(uint64_t)(ELF_IMAGE_PAGE_SIZE - 1);
+  const uint64_t size = fs_at + lay->linux_fs_size;
+  struct stat st;
+  if (fstat(XABI_LINK_FD_LINUX, &st) != 0 || (uint64_t)st.st_size != size)
+    return -1;
+  void *at = (void *)(uintptr_t)(lay->region_base + XABI_LINK_FS_OFFSET);
+  void *files = mmap(at, size, PROT_READ, MAP_PRIVATE | MAP_FIXED_NOREPLACE, XABI_LINK_FD_LINUX, 0);
+  close(XABI_LINK_FD_LINUX);
+  if (files != at)
+    return -1;
+  uintptr_t entry;
+  if (elf_image_validate_exec(files, lay->linux_program_size, XABI_LINK_LEGACY_LO, XABI_LINK_LEGACY_HI, &lp->img) !=
+          ELF_IMAGE_OK ||
+      image_load(&lp->img, files, lp->img.span_lo, &entry) != 0)
+    return -1;
+  lp->files_size = size;
+  return 0;
+}
+
 /* Everything before sealing; returns the guest entry and stack or an exit code. */
-static int prepare(uintptr_t *entry, void **stack_top, struct link_layout *lay) {
+static int prepare(uintptr_t *entry, void **stack_top, struct link_layout *lay, struct linux_program *lp) {
   if (link_header_read(XABI_LINK_FD_CALLS, XABI_LINK_FD_ARENA, lay) != 0)
     return XABI_BOOTSTRAP_BAD_LINK_HEADER;
   if (call_area_map(XABI_LINK_FD_CALLS, lay->region_base) != 0)
@@ -80,11 +120,13 @@ static int prepare(uintptr_t *entry, void **stack_top, struct link_layout *lay) 
   if (image_load(&img, file.data, lay->region_base + XABI_LINK_IMAGE_OFFSET, entry) != 0)
     return XABI_BOOTSTRAP_MAP_IMAGE;
   image_file_release(&file);
+  if (lay->linux_program_size && load_linux_program(lay, lp) != 0)
+    return XABI_BOOTSTRAP_LINUX_PROGRAM;
 
   if (guest_stack_map(lay->region_base + XABI_LINK_STACK_OFFSET, XABI_LINK_STACK_SIZE,
                       stack_top) != 0)
     return XABI_BOOTSTRAP_MAP_STACK;
-  if (describe_guest_memory(&img, lay->region_base + XABI_LINK_IMAGE_OFFSET, (uint64_t)(uintptr_t)*stack_top, lay) != 0)
+  if (describe_guest_memory(&img, lay->region_base + XABI_LINK_IMAGE_OFFSET, (uint64_t)(uintptr_t)*stack_top, lay, lp) != 0)
     return XABI_BOOTSTRAP_GUEST_MEMORY;
   return 0;
 }
@@ -116,7 +158,8 @@ int main(int argc, char **argv, char **envp) {
   uintptr_t entry;
   void *stack_top;
   struct link_layout lay;
-  int status = prepare(&entry, &stack_top, &lay);
+  static struct linux_program lp;
+  int status = prepare(&entry, &stack_top, &lay, &lp);
   if (status != 0)
     return status;
 

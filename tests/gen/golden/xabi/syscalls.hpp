@@ -44,9 +44,15 @@ inline constexpr ArgCheck allow_0[] = {{0, ArgCheck::Op::kEq, {"bell_fd", &Launc
 inline constexpr ArgCheck allow_1[] = {{0, ArgCheck::Op::kMaskedEq, {"base", &LaunchParams::base, 0}, {"mask", &LaunchParams::mask, 0}}, {1, ArgCheck::Op::kEq, {"", nullptr, 0ull}, {"", nullptr, 0}}, };
 }  // namespace detail
 
+// What the PAL may ask the kernel for once sealed.
 inline constexpr SyscallRule kAllowList[] = {
     {"write", std::span<const ArgCheck>(detail::allow_0, 1), "Ring the bell."},
     {"futex", std::span<const ArgCheck>(detail::allow_1, 2), "Wait on a word in the region."},
 };
+namespace detail {
+}  // namespace detail
+
+// Allowed as well with --linux, where every other call is trapped into the picoprocess (SIGSYS).
+inline constexpr std::span<const SyscallRule> kTrapAllowList{};
 
 }  // namespace xabi::meta
