@@ -5,7 +5,7 @@
 //   xabi-host run [--memory SIZE] [--origin http://HOST[:PORT]] [--listen unix:PATH|tcp:IPV4:PORT]
 //                 [--on-violation kill|errno] [--report FILE] [--timeout SECONDS]
 //                 [--bootstrap PATH] IMAGE [-- ARGS...]
-//   xabi-host run --linux [--fs IMAGE.tar] [options above] BINARY [-- ARGS...]
+//   xabi-host run --linux [--fs IMAGE.tar] [--clock SECONDS] [options above] BINARY [-- ARGS...]
 //   xabi-host --version
 //
 // Every option value is checked before anything starts (run_options.h); a bad
@@ -125,6 +125,11 @@ int run_main(int argc, char** argv, const HostCli& cli) {
                 "IMAGE is an unmodified static Linux x86-64 program (ET_EXEC), run over the Linux personality "
                 "(docs/linux-personality.md)");
   run->add_option("--fs", linux_fs, "with --linux: a tar image (ustar/pax) for the program's read-only file system");
+  int64_t linux_clock = -1;
+  run->add_option("--clock", linux_clock,
+                  "with --linux: the program's CLOCK_REALTIME, frozen at this many seconds since the epoch "
+                  "(default: the host's clock, running)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 33));
   run->add_option("image", image, "the guest image (built with xabi_add_guest), or with --linux the program")->required();
   run->add_option("args", args, "arguments the guest sees after its image name (after --)");
   try {
@@ -160,6 +165,7 @@ int run_main(int argc, char** argv, const HostCli& cli) {
     origin = canonical.value();
   }
   if (!linux_fs.empty() && !linux_program) return usage_error("--fs " + linux_fs + ": only with --linux");
+  if (run->count("--clock") > 0 && !linux_program) return usage_error("--clock: only with --linux");
   if (run->count("--listen") > 0)
     if (auto usable = xabi::app::check_listen(listen); !usable)
       return usage_error("--listen \"" + listen + "\": " + usable.error().detail);
@@ -200,6 +206,7 @@ int run_main(int argc, char** argv, const HostCli& cli) {
     spec.image_path = companion(cli.built_linux_runner, cli.installed_linux_runner, R_OK);
     spec.linux_program = image;
     spec.linux_fs = linux_fs;
+    spec.linux_clock = linux_clock;
     if (!linux_fs.empty())
       if (auto usable = xabi::app::check_image(linux_fs); !usable) return launch_failed(linux_fs + ": " + usable.error().detail);
   }

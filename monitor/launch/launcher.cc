@@ -13,6 +13,7 @@
 #include <elf.h>
 
 #include <cerrno>
+#include <ctime>
 #include <cstdio>
 #include <climits>
 #include <fstream>
@@ -121,8 +122,17 @@ Result<LinuxInputs> linux_inputs(const LaunchSpec& spec) {
   if (!fd) return fd.error();
   in.fd = std::move(fd).value();
   const uint64_t fs_address = XABI_LINK_FS_OFFSET + fs_at;  // region 0
-  in.runner_args = {"xabi-linux", hex(fs_address), std::to_string(in.fs_size), hex(img.entry), hex(phdr),
-                    std::to_string(img.phnum), "--"};
+  uint64_t realtime_ns = 0;
+  if (spec.linux_clock >= 0) {
+    realtime_ns = static_cast<uint64_t>(spec.linux_clock) * 1000000000ull;
+  } else {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    realtime_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+  }
+  in.runner_args = {"xabi-linux",   hex(fs_address),          std::to_string(in.fs_size),
+                    hex(img.entry), hex(phdr),                std::to_string(img.phnum),
+                    std::to_string(realtime_ns), spec.linux_clock >= 0 ? "frozen" : "running", "--"};
   return in;
 }
 

@@ -50,6 +50,10 @@ struct LaunchSpec {
   // becomes kLinux.
   std::string linux_program;
   std::string linux_fs;
+  // --linux's CLOCK_REALTIME: frozen at this many seconds since the epoch
+  // (--clock, for reproducible runs), or when negative the host's clock at
+  // launch, advancing with the ABI's monotonic time_now.
+  int64_t linux_clock = -1;
 };
 
 // Address space the bootstrap may need beyond the arena and the image (its own

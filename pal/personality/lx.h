@@ -127,6 +127,10 @@ int lx_tar_load(struct xabi_linux *lx, const uint8_t *img, uint64_t len);
 long lx_fs_syscall(struct xabi_linux *lx, long nr, long a1, long a2, long a3, long a4, long a5, long a6, int *handled);
 int lx_fd_install_channel(struct xabi_linux *lx, int fd, int32_t channel);
 /* File-backed mmap: copies [off, off+len) of fd's file to dst. 0 or -errno. */
+/* poll(2) readiness of one fd, now, without blocking: POLLIN/POLLOUT (and
+ * the RDNORM/WRNORM forms) asked for and true, POLLHUP, or POLLNVAL for an fd
+ * that is not open. Takes the lock. */
+short lx_fd_poll(struct xabi_linux *lx, int fd, short events);
 long lx_fs_map_copy(struct xabi_linux *lx, int fd, uint64_t off, void *dst, uint64_t len, int shared_write);
 
 /* mem.c */

@@ -222,6 +222,32 @@ static long do_clock_nanosleep(struct xabi_linux *lx, long clk, long flags, cons
   return 0;
 }
 
+/* ---- poll: readiness now; else sleep until a channel may have changed or
+ * the timeout (deadline 0: none) passes. */
+
+struct lx_pollfd {
+  int32_t fd;
+  int16_t events, revents;
+};
+
+static long do_poll(struct xabi_linux *lx, struct lx_pollfd *fds, uint64_t n, int has_timeout, uint64_t timeout_ns) {
+  if (n > XABI_LINUX_MAX_FDS) return -LX_EINVAL;
+  if (n && !fds) return -LX_EFAULT;
+  const uint64_t deadline = has_timeout && timeout_ns ? deadline_after(timeout_ns) : 0;
+  uint32_t *channels = (uint32_t *)&((struct xabi_alarms *)xabi_alarms())->channels;
+  for (;;) {
+    const uint32_t seen = __atomic_load_n(channels, __ATOMIC_SEQ_CST);
+    long ready = 0;
+    for (uint64_t i = 0; i < n; i++) {
+      fds[i].revents = fds[i].fd < 0 ? 0 : lx_fd_poll(lx, fds[i].fd, fds[i].events);
+      ready += fds[i].revents != 0;
+    }
+    if (ready || (has_timeout && timeout_ns == 0)) return ready;
+    if (deadline && xabi_time_now() >= deadline) return 0;
+    (void)sleep_on(lx, deadline, channels, seen);
+  }
+}
+
 /* ---- futex */
 
 #define FUTEX_CMD_MASK 0x7f
@@ -352,6 +378,17 @@ static long misc_syscall(struct xabi_linux *lx, long nr, long a1, long a2, long 
       int64_t s = (int64_t)(clock_ns(lx, 0, &ok) / NS);
       if (a1) *(int64_t *)(uintptr_t)a1 = s;
       return s;
+    }
+    case 7: /* poll(fds, n, timeout_ms); a negative timeout: none */
+      return do_poll(lx, (struct lx_pollfd *)(uintptr_t)a1, (uint64_t)a2, (int)a3 >= 0,
+                     (int)a3 >= 0 ? (uint64_t)(int)a3 * 1000000u : 0);
+    case 271: { /* ppoll(fds, n, timespec or NULL, sigmask, size): the mask is moot, no signal is delivered */
+      uint64_t v = 0;
+      if (a3) {
+        int r = ts_ns((const struct lx_timespec *)(uintptr_t)a3, &v);
+        if (r < 0) return r;
+      }
+      return do_poll(lx, (struct lx_pollfd *)(uintptr_t)a1, (uint64_t)a2, a3 != 0, v);
     }
     case 35: /* nanosleep */
       return do_clock_nanosleep(lx, 1, 0, (const struct lx_timespec *)(uintptr_t)a1);

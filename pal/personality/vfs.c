@@ -281,6 +281,34 @@ static long chan_write(struct lx_file *f, const void *buf, uint64_t len) {
   return (long)done;
 }
 
+/* ---- poll: files are always ready; a channel asks the host (xabi_poll) */
+
+enum { LX_POLLIN = 1, LX_POLLOUT = 4, LX_POLLHUP = 0x10, LX_POLLNVAL = 0x20, LX_POLLRDNORM = 0x40, LX_POLLWRNORM = 0x100 };
+
+short lx_fd_poll(struct xabi_linux *lx, int fd, short events) {
+  lx_lock(lx);
+  struct lx_file *f = fd_file(lx, fd);
+  short re = 0;
+  if (!f) {
+    re = LX_POLLNVAL;
+  } else if (f->kind != LX_FILE_CHANNEL) {
+    re = (short)(events & (LX_POLLIN | LX_POLLOUT | LX_POLLRDNORM | LX_POLLWRNORM));
+  } else {
+    struct xabi_pollfd p = {f->channel, 0, 0, 0};
+    if (events & (LX_POLLIN | LX_POLLRDNORM)) p.events |= XABI_POLL_IN;
+    if (events & (LX_POLLOUT | LX_POLLWRNORM)) p.events |= XABI_POLL_OUT;
+    if (xabi_poll(&p, 1, 0) < 0) {
+      re = LX_POLLHUP;
+    } else {
+      if (p.revents & XABI_POLL_IN) re |= (short)(events & (LX_POLLIN | LX_POLLRDNORM));
+      if (p.revents & XABI_POLL_OUT) re |= (short)(events & (LX_POLLOUT | LX_POLLWRNORM));
+      if (p.revents & XABI_POLL_HUP) re |= LX_POLLHUP;
+    }
+  }
+  lx_unlock(lx);
+  return re;
+}
+
 /* ---- stat */
 
 static void fill_stat(const struct lx_file *f, const struct lx_node *n, struct lx_stat *st) {
@@ -303,7 +331,10 @@ static void fill_stat(const struct lx_file *f, const struct lx_node *n, struct l
   st->st_uid = n->uid;
   st->st_gid = n->gid;
   st->st_size = (int64_t)n->size;
-  st->st_blocks = (int64_t)((n->rw ? n->cap : lx_round_up(n->size, 512)) / 512);
+  /* 512-byte units, as a file system of st_blksize blocks allocates them (what
+   * ls -s, ls -l's "total" and du show natively on ext4); a RAM-disk file
+   * holds its capacity. */
+  st->st_blocks = (int64_t)((n->rw ? n->cap : lx_round_up(n->size, 4096)) / 512);
   st->st_atime_sec = st->st_mtime_sec = st->st_ctime_sec = (int64_t)n->mtime;
 }
 

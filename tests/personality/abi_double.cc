@@ -158,7 +158,19 @@ int64_t d_write(xabi_channel_t ch, const void* buf, uint64_t len) {
   it->second.out.append(static_cast<const char*>(buf), len);
   return int64_t(len);
 }
-int64_t d_poll(struct xabi_pollfd*, uint32_t, uint32_t) { return XABI_E_UNSUPPORTED; }
+// Never blocks: a channel is readable while input remains (or at its end),
+// always writable.
+int64_t d_poll(struct xabi_pollfd* fds, uint32_t n, uint32_t) {
+  std::lock_guard<std::mutex> l(g_mu);
+  int64_t ready = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    auto it = g_chans.find(fds[i].channel);
+    if (it == g_chans.end()) return XABI_E_BAD_CHANNEL;
+    fds[i].revents = fds[i].events & (XABI_POLL_IN | XABI_POLL_OUT);
+    ready += fds[i].revents != 0;
+  }
+  return ready;
+}
 int64_t d_close(xabi_channel_t ch) {
   std::lock_guard<std::mutex> l(g_mu);
   auto it = g_chans.find(ch);

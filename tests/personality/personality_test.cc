@@ -3,6 +3,7 @@
 // bookkeeping, the struct layouts, getdents64, time, futex, the table.
 #include <gtest/gtest.h>
 #include <linux/stat.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -453,6 +454,32 @@ TEST_F(Lx, StdioChannels) {
   EXPECT_FALSE(double_channel_open(out_)) << "closing the last fd closes the channel";
 }
 
+TEST_F(Lx, PollFilesChannelsClosedFdsAndTimeouts) {
+  ASSERT_EQ(init(sample_image()), 0);
+  const long fd = open("/etc/hello.txt");
+  ASSERT_GE(fd, 0);
+  struct pollfd p[4] = {{int(fd), POLLIN | POLLOUT, 0}, {0, POLLIN, 0}, {1, POLLOUT, 0}, {77, POLLIN, 0}};
+  EXPECT_EQ(sys(SYS_poll, long(p), 4, -1), 4);
+  EXPECT_EQ(p[0].revents, POLLIN | POLLOUT) << "a file is always ready for what was asked";
+  EXPECT_EQ(p[1].revents, POLLIN) << "the stdin channel has input";
+  EXPECT_EQ(p[2].revents, POLLOUT);
+  EXPECT_EQ(p[3].revents, POLLNVAL) << "a closed fd";
+  struct pollfd none = {-1, POLLIN, 7};
+  EXPECT_EQ(sys(SYS_poll, long(&none), 1, 0), 0) << "a negative fd is skipped; timeout 0 returns at once";
+  EXPECT_EQ(none.revents, 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(sys(SYS_poll, long(&none), 1, 20), 0) << "nothing ready: the timeout passes";
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(20));
+  struct timespec ts = {0, 0};
+  p[0].revents = 0;
+  EXPECT_EQ(sys(SYS_ppoll, long(p), 1, long(&ts), 0, 8), 1);
+  EXPECT_EQ(p[0].revents & POLLIN, POLLIN);
+  ts.tv_nsec = 1000000000;
+  EXPECT_EQ(sys(SYS_ppoll, long(p), 1, long(&ts), 0, 8), -EINVAL);
+  EXPECT_EQ(sys(SYS_poll, long(p), 257, 0), -EINVAL);
+  EXPECT_EQ(sys(SYS_poll, 0, 1, 0), -EFAULT);
+}
+
 TEST_F(Lx, StatLayoutsAndValues) {
   ASSERT_EQ(init(sample_image()), 0);
   struct stat st;
@@ -852,8 +879,9 @@ TEST_F(Lx, TableEntriesAnswerAsListedAndUnknownIsEnosys) {
     }
     handled++;
     // Every handled call is served somewhere: with zero arguments none
-    // answers ENOSYS except clone (no register frame). exit/exit_group end the process.
-    if (e->nr == SYS_exit || e->nr == SYS_exit_group || e->nr == SYS_clone) continue;
+    // answers ENOSYS except clone (no register frame). exit/exit_group end the
+    // process; ppoll on no fds with no timeout waits forever, as on Linux.
+    if (e->nr == SYS_exit || e->nr == SYS_exit_group || e->nr == SYS_clone || e->nr == SYS_ppoll) continue;
     EXPECT_NE(sys(e->nr, 0, 0, 0, 0, 0, 0), -ENOSYS) << e->name;
   }
   EXPECT_GT(handled, 80);

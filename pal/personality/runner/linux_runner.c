@@ -5,7 +5,10 @@
  * address and mapped its file system (a tar image) read-only; it passes where
  * in the arguments, before the program's own argv:
  *
- *   xabi-linux FS_ADDR FS_SIZE ENTRY PHDR PHNUM -- ARGV0 ARGV1 ...
+ *   xabi-linux FS_ADDR FS_SIZE ENTRY PHDR PHNUM REALTIME_NS frozen|running -- ARGV0 ARGV1 ...
+ *
+ * (REALTIME_NS: CLOCK_REALTIME at start, which the ABI does not have; the
+ * host's clock at launch, or the --clock it was given, frozen.)
  *
  * The runner starts the personality, installs a SIGSYS handler and jumps to
  * the program's entry on a stack of its own. The picoprocess's seccomp filter
@@ -117,15 +120,16 @@ static const char *const kEnv[] = {"PATH=/bin:/usr/bin", "HOME=/", "TERM=dumb", 
 static const char *g_argv[kMaxArgs + 1];
 
 int xabi_main(void) {
-  if (strcmp(xabi_sdk_arg(0, ""), "xabi-linux") != 0 || strcmp(xabi_sdk_arg(6, ""), "--") != 0 ||
-      !xabi_sdk_arg(7, 0))
+  enum { kFirstArg = 9 };
+  if (strcmp(xabi_sdk_arg(0, ""), "xabi-linux") != 0 || strcmp(xabi_sdk_arg(kFirstArg - 1, ""), "--") != 0 ||
+      !xabi_sdk_arg(kFirstArg, 0))
     fail("started without the host's --linux arguments", 0);
   const uint64_t fs_addr = number(xabi_sdk_arg(1, "0")), fs_size = number(xabi_sdk_arg(2, "0"));
   const struct xabi_linux_auxv_in aux = {number(xabi_sdk_arg(4, "0")), 56, number(xabi_sdk_arg(5, "0")),
                                          number(xabi_sdk_arg(3, "0"))};
   int argc = 0;
-  for (const char *a; argc < kMaxArgs && (a = xabi_sdk_arg(7 + argc, 0)); ++argc) g_argv[argc] = a;
-  if (xabi_sdk_arg(7 + argc, 0)) fail("more than 256 arguments", argc);
+  for (const char *a; argc < kMaxArgs && (a = xabi_sdk_arg(kFirstArg + argc, 0)); ++argc) g_argv[argc] = a;
+  if (xabi_sdk_arg(kFirstArg + argc, 0)) fail("more than 256 arguments", argc);
 
   const int64_t con = xabi_console();
   const int32_t out = con >= 0 ? (int32_t)con : XABI_LINUX_NO_CHANNEL;
@@ -135,8 +139,8 @@ int xabi_main(void) {
       .argv = g_argv,
       .envp = kEnv,
       .stdio = {XABI_LINUX_NO_CHANNEL, out, out},
-      .realtime_base_ns = 0,
-      .realtime_frozen = 0,
+      .realtime_base_ns = number(xabi_sdk_arg(6, "0")),
+      .realtime_frozen = strcmp(xabi_sdk_arg(7, ""), "frozen") == 0,
       .brk_size = 0,
       .thread_word = 0, /* single-threaded for now: clone answers ENOSYS */
   };
