@@ -14,7 +14,6 @@
 
 #include <cerrno>
 #include <ctime>
-#include <cstdio>
 #include <climits>
 #include <fstream>
 #include <sstream>
@@ -82,12 +81,6 @@ struct LinuxInputs {
   std::vector<std::string> runner_args;
 };
 
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 Result<LinuxInputs> linux_inputs(const LaunchSpec& spec) {
   Result<std::vector<unsigned char>> program = read_image(spec.linux_program);
   if (!program) return program.error();
@@ -130,8 +123,9 @@ Result<LinuxInputs> linux_inputs(const LaunchSpec& spec) {
     clock_gettime(CLOCK_REALTIME, &now);
     realtime_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
   }
-  in.runner_args = {"xabi-linux",   hex(fs_address),          std::to_string(in.fs_size),
-                    hex(img.entry), hex(phdr),                std::to_string(img.phnum),
+  // Decimal numbers: the runner parses them with xabi_sdk_parse_u64.
+  in.runner_args = {"xabi-linux",   std::to_string(fs_address), std::to_string(in.fs_size),
+                    std::to_string(img.entry), std::to_string(phdr), std::to_string(img.phnum),
                     std::to_string(realtime_ns), spec.linux_clock >= 0 ? "frozen" : "running", "--"};
   return in;
 }

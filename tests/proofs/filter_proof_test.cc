@@ -55,6 +55,23 @@ std::string refute(z3::context& c, const z3::expr& claim, const SeccompData& d) 
   return "?";
 }
 
+// The native architecture, and an x32 number on it (bit 30; libseccomp
+// passes nr == -1 through to the default action).
+z3::expr native_arch(const SeccompData& d) { return d.arch == d.nr.ctx().bv_val(AUDIT_ARCH_X86_64, 32); }
+z3::expr x32_call(const SeccompData& d) {
+  z3::context& c = d.nr.ctx();
+  return native_arch(d) && z3::uge(d.nr, c.bv_val(0x40000000u, 32)) && d.nr != c.bv_val(0xffffffffu, 32);
+}
+
+// `ret` is SECCOMP_RET_ALLOW exactly where `spec` holds: both directions.
+void expect_allows_exactly(z3::context& c, const z3::expr& ret, const z3::expr& spec, const SeccompData& d) {
+  const z3::expr allowed = ret == c.bv_val(SECCOMP_RET_ALLOW, 32);
+  std::string cex = refute(c, z3::implies(allowed, spec), d);
+  EXPECT_EQ(cex, "") << "the program allows a call the spec does not: " << cex;
+  cex = refute(c, z3::implies(spec, allowed), d);
+  EXPECT_EQ(cex, "") << "the program denies a call the spec allows: " << cex;
+}
+
 const LaunchParams kParams[] = {
     {XABI_LINK_FD_DOORBELL, 5ull << 40, XABI_LINK_REGION_MASK},
     {XABI_LINK_FD_DOORBELL, 63ull << 40, XABI_LINK_REGION_MASK},
@@ -69,12 +86,7 @@ TEST_P(FilterProof, AllowsExactlyTheSpecsAllowList) {
   SeccompData d = SeccompData::fresh(c);
   auto ret = run_bpf(program.value(), d);
   ASSERT_TRUE(ret) << describe(ret.error());
-  const z3::expr allowed = ret.value() == c.bv_val(SECCOMP_RET_ALLOW, 32);
-  const z3::expr spec = spec_allows(d, GetParam(), xabi::meta::kAllowList);
-  std::string cex = refute(c, z3::implies(allowed, spec), d);
-  EXPECT_EQ(cex, "") << "the program allows a call the spec does not: " << cex;
-  cex = refute(c, z3::implies(spec, allowed), d);
-  EXPECT_EQ(cex, "") << "the program denies a call the spec allows: " << cex;
+  expect_allows_exactly(c, ret.value(), spec_allows(d, GetParam(), xabi::meta::kAllowList), d);
   std::cout << "[ filter ] " << program.value().size() << " instructions proved equal to the allow-list ("
             << std::size(xabi::meta::kAllowList) << " entries)\n";
 }
@@ -87,16 +99,13 @@ TEST_P(FilterProof, OtherArchitecturesAndX32AreKilled) {
   auto ret = run_bpf(program.value(), d);
   ASSERT_TRUE(ret) << describe(ret.error());
   const z3::expr kill = ret.value() == c.bv_val(SECCOMP_RET_KILL_PROCESS, 32);
-  std::string cex = refute(c, z3::implies(d.arch != c.bv_val(AUDIT_ARCH_X86_64, 32), kill), d);
+  std::string cex = refute(c, z3::implies(!native_arch(d), kill), d);
   EXPECT_EQ(cex, "") << "a foreign architecture is not killed: " << cex;
-  // x32 numbers (bit 30); libseccomp passes nr == -1 through to the default action.
-  const z3::expr x32 = d.arch == c.bv_val(AUDIT_ARCH_X86_64, 32) && z3::uge(d.nr, c.bv_val(0x40000000u, 32)) &&
-                       d.nr != c.bv_val(0xffffffffu, 32);
+  const z3::expr x32 = x32_call(d);
   cex = refute(c, z3::implies(x32, kill), d);
   EXPECT_EQ(cex, "") << "an x32 call is not killed: " << cex;
   // Everything else denied reaches the monitor as a notification.
-  const z3::expr other = d.arch == c.bv_val(AUDIT_ARCH_X86_64, 32) && !x32 &&
-                         !spec_allows(d, GetParam(), xabi::meta::kAllowList);
+  const z3::expr other = native_arch(d) && !x32 && !spec_allows(d, GetParam(), xabi::meta::kAllowList);
   cex = refute(c, z3::implies(other, ret.value() == c.bv_val(SECCOMP_RET_USER_NOTIF, 32)), d);
   EXPECT_EQ(cex, "") << "a denied call is neither notified nor killed: " << cex;
 }
@@ -115,16 +124,11 @@ TEST(FilterProofLinux, AllowsTheAllowListAndTrapListAndTrapsTheRest) {
   SeccompData d = SeccompData::fresh(c);
   auto ret = run_bpf(program.value(), d);
   ASSERT_TRUE(ret) << describe(ret.error());
-  const z3::expr allowed = ret.value() == c.bv_val(SECCOMP_RET_ALLOW, 32);
   const z3::expr spec = spec_allows(d, p, xabi::meta::kAllowList) || spec_allows(d, p, xabi::meta::kTrapAllowList);
-  std::string cex = refute(c, z3::implies(allowed, spec), d);
-  EXPECT_EQ(cex, "") << "the program allows a call the profile does not: " << cex;
-  cex = refute(c, z3::implies(spec, allowed), d);
-  EXPECT_EQ(cex, "") << "the program denies a call the profile allows: " << cex;
-  const z3::expr native = d.arch == c.bv_val(AUDIT_ARCH_X86_64, 32);
-  const z3::expr x32 = native && z3::uge(d.nr, c.bv_val(0x40000000u, 32)) && d.nr != c.bv_val(0xffffffffu, 32);
+  expect_allows_exactly(c, ret.value(), spec, d);
+  const z3::expr native = native_arch(d), x32 = x32_call(d);
   const z3::expr kill = ret.value() == c.bv_val(SECCOMP_RET_KILL_PROCESS, 32);
-  cex = refute(c, z3::implies(!native || x32, kill), d);
+  std::string cex = refute(c, z3::implies(!native || x32, kill), d);
   EXPECT_EQ(cex, "") << "a foreign architecture or x32 call is not killed: " << cex;
   cex = refute(c, z3::implies(native && !x32 && !spec, ret.value() == c.bv_val(SECCOMP_RET_TRAP, 32)), d);
   EXPECT_EQ(cex, "") << "a call outside both lists is not trapped: " << cex;

@@ -7,6 +7,8 @@
  *
  *   xabi-linux FS_ADDR FS_SIZE ENTRY PHDR PHNUM REALTIME_NS frozen|running -- ARGV0 ARGV1 ...
  *
+ * (every number in decimal)
+ *
  * (REALTIME_NS: CLOCK_REALTIME at start, which the ABI does not have; the
  * host's clock at launch, or the --clock it was given, frozen.)
  *
@@ -94,19 +96,6 @@ static long install_sigsys_handler(void) {
   return r;
 }
 
-/* Hexadecimal ("0x..") or decimal. */
-static uint64_t number(const char *s) {
-  if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return xabi_sdk_parse_u64(s);
-  uint64_t v = 0;
-  for (s += 2; *s; ++s) {
-    const char c = *s;
-    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-    if (d < 0) break;
-    v = v * 16 + (uint64_t)d;
-  }
-  return v;
-}
-
 static __attribute__((noreturn)) void fail(const char *what, long why) {
   const int64_t con = xabi_console();
   if (con >= 0) xabi_sdk_fprint((int32_t)con, "xabi-linux-runner: %s (%ld)\n", what, why);
@@ -124,9 +113,9 @@ int xabi_main(void) {
   if (strcmp(xabi_sdk_arg(0, ""), "xabi-linux") != 0 || strcmp(xabi_sdk_arg(kFirstArg - 1, ""), "--") != 0 ||
       !xabi_sdk_arg(kFirstArg, 0))
     fail("started without the host's --linux arguments", 0);
-  const uint64_t fs_addr = number(xabi_sdk_arg(1, "0")), fs_size = number(xabi_sdk_arg(2, "0"));
-  const struct xabi_linux_auxv_in aux = {number(xabi_sdk_arg(4, "0")), 56, number(xabi_sdk_arg(5, "0")),
-                                         number(xabi_sdk_arg(3, "0"))};
+  const uint64_t fs_addr = xabi_sdk_parse_u64(xabi_sdk_arg(1, "0")), fs_size = xabi_sdk_parse_u64(xabi_sdk_arg(2, "0"));
+  const struct xabi_linux_auxv_in aux = {xabi_sdk_parse_u64(xabi_sdk_arg(4, "0")), 56, xabi_sdk_parse_u64(xabi_sdk_arg(5, "0")),
+                                         xabi_sdk_parse_u64(xabi_sdk_arg(3, "0"))};
   int argc = 0;
   for (const char *a; argc < kMaxArgs && (a = xabi_sdk_arg(kFirstArg + argc, 0)); ++argc) g_argv[argc] = a;
   if (xabi_sdk_arg(kFirstArg + argc, 0)) fail("more than 256 arguments", argc);
@@ -139,7 +128,7 @@ int xabi_main(void) {
       .argv = g_argv,
       .envp = kEnv,
       .stdio = {XABI_LINUX_NO_CHANNEL, out, out},
-      .realtime_base_ns = number(xabi_sdk_arg(6, "0")),
+      .realtime_base_ns = xabi_sdk_parse_u64(xabi_sdk_arg(6, "0")),
       .realtime_frozen = strcmp(xabi_sdk_arg(7, ""), "frozen") == 0,
       .brk_size = 0,
       .thread_word = 0, /* single-threaded for now: clone answers ENOSYS */
