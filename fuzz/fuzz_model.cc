@@ -62,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.caps.listen = cfg & 1;
   config.caps.origin = cfg & 2;
   config.caps.console = cfg & 4;
+  config.caps.stdio = (cfg & 5) == 5;  // no bit is left: with listen and console (both states are reached)
   static const uint64_t kQuotas[] = {0, 4096, 1 << 20, 1ull << 30};
   config.quota = kQuotas[(cfg >> 3) & 3];
   static const char* const kOrigins[] = {"", "http://app.test", "https://app.test:8443", "http://[::1]:8080"};

@@ -146,6 +146,11 @@ int64_t MutantHandler::console() {
   return open_channel([](Handler& h) { return h.console(); });
 }
 
+int64_t MutantHandler::stdio(uint32_t stream) {
+  if (mutant_ == Id::stdio_stream_unchecked && stream >= XABI_STDIO_STREAMS) stream = 2;
+  return open_channel([stream](Handler& h) { return h.stdio(stream); });
+}
+
 int64_t MutantHandler::read(int32_t channel, dispatch::OutBytes& buf, uint64_t len) {
   if (is_spare(channel)) return spare_->read(channel - kSpareBase, buf, len);
   const int64_t n = inner().read(channel, buf, len);

@@ -35,6 +35,7 @@ class MutantHandler : public dispatch::ForwardingHandler {
   int64_t poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t block) override;
   int64_t close(int32_t channel) override;
   int64_t console() override;
+  int64_t stdio(uint32_t stream) override;
 
  private:
   // channel_limit_ignored: channels past LIMIT_CHANNELS live in a second host

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "xabi/meta.hpp"
+
 
 namespace xabi::conform {
 namespace {
@@ -53,6 +55,7 @@ bool var_set(const std::string& name, const LaunchVars& v) {
   if (name == "mutant") return !v.mutant.empty();
   if (name == "listen") return !v.listen.empty();
   if (name == "no_console") return v.no_console;
+  if (name == "stdio") return v.stdio;
   return true;  // image, memory are always bound
 }
 
@@ -66,9 +69,7 @@ void push_expanded(std::vector<std::string>& out, const std::string& s, const La
 const std::set<std::string>& known_capabilities() {
   static const std::set<std::string> caps = [] {
     std::set<std::string> c = {"isolation", "proc_inspect", "bare_launch", "linux_syscalls", "escape_violations"};
-    c.insert("listen");
-    c.insert("origin");
-    c.insert("console");
+    for (std::string_view spec_cap : meta::kCapabilities) c.insert(std::string(spec_cap));
     return c;
   }();
   return caps;
@@ -131,8 +132,9 @@ Result<Adapter> parse_adapter(const std::string& text, const std::string& path) 
       if (!e.contains("if") || !e["if"].is_string() || !e.contains("then") || !e["then"].is_array() || e.size() != 2)
         return fail("key \"command\": a group must be exactly {\"if\": \"origin\", \"then\": [\"--origin\", \"{origin}\"]}");
       p.cond = e["if"];
-      if (p.cond != "origin" && p.cond != "args" && p.cond != "mutant" && p.cond != "listen" && p.cond != "no_console")
-        return fail("key \"command\": \"if\" must name origin, args, mutant, listen or no_console, not \"" + p.cond + "\"");
+      if (p.cond != "origin" && p.cond != "args" && p.cond != "mutant" && p.cond != "listen" && p.cond != "no_console" &&
+          p.cond != "stdio")
+        return fail("key \"command\": \"if\" must name origin, args, mutant, listen, no_console or stdio, not \"" + p.cond + "\"");
       for (const auto& g : e["then"]) {
         if (!g.is_string()) return fail("key \"command\": group elements must be strings");
         if (auto placed = check_placeholders(g); !placed) return fail("key \"command\": " + placed.error().detail);

@@ -27,6 +27,7 @@ struct LaunchVars {
   std::vector<std::string> args;  // {args}: zero or more arguments after the image
   std::string mutant;   // {mutant}: only for mutant runs
   bool no_console = false;  // condition "no_console": the host must offer no console (bare launch)
+  bool stdio = true;        // condition "stdio": the host may lend its standard streams (false: bare launch)
 };
 
 struct Adapter {
@@ -55,7 +56,7 @@ struct Adapter {
   std::map<std::string, std::string> expand_env(const LaunchVars& v) const;
 };
 
-// Capabilities the suite knows: the spec's own (listen, origin, console) plus
+// Capabilities the suite knows: the spec's own (meta::kCapabilities) plus
 // isolation (denied system calls end the picoprocess with violation_exit_status)
 // and proc_inspect (the picoprocess is a Linux process below the host whose
 // open fds the suite may list; it must hold exactly picoprocess_fds).

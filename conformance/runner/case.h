@@ -117,6 +117,7 @@ struct Step {
     kArgs,          // args "a" "b": what xabi_args shows after the image name
     kLet,           // let $v = EXPR
     kConsoleSaw,    // console saw "text": the host's stdout contains it (at the end)
+    kStderrSaw,     // stderr saw "text": the host's stderr contains it (at the end)
     // Model cases only (no host):
     kJudge,       // [on T] judge CALL ARGS... -> RESULT VERDICT: the model must reach VERDICT on RESULT
     kJudgeBegin,  // [on T] judge begin CALL ARGS...: thread T starts a blocking call
@@ -161,6 +162,8 @@ struct Case {
   bool origin = true;           // launch with an origin
   std::string origin_url;       // model cases: the picoprocess's origin (host cases get the runner's server)
   std::vector<std::string> args;
+  std::string stdin_text;       // stdin "text": the host's standard input (default: /dev/null)
+  bool has_stdin = false;
   double timeout_s = 0;         // 0: the adapter's
   bool quick = false;           // part of --quick
   std::vector<Step> steps;

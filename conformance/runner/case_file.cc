@@ -521,7 +521,10 @@ Status parse_tokens(const std::vector<std::string>& t, CaseKind kind, Step& s) {
     s.call = t[i + 1];
     const meta::CallInfo* c = meta::find_call(s.call);
     if (!c) return syntax("no call named " + s.call + " in the spec");
-    if (!c->params.empty()) return syntax("probe takes a call without parameters");
+    // The probe passes 0 for every parameter: only integers can be zero-filled meaningfully.
+    for (const auto& p : c->params)
+      if (p.type != meta::Type::kU32 && p.type != meta::Type::kI32 && p.type != meta::Type::kU64 && p.type != meta::Type::kI64)
+        return syntax("probe takes a call whose parameters are all integers (it passes 0 for each)");
     return parse_clauses(t, i + 2, s);
   }
   if (k == "exit") {
@@ -618,9 +621,9 @@ Status parse_tokens(const std::vector<std::string>& t, CaseKind kind, Step& s) {
     }
     return {};
   }
-  if (k == "console") {
-    if (!has(3) || t[i + 1] != "saw" || !is_string_tok(t[i + 2])) return syntax("console saw \"text\"");
-    s.kind = Step::Kind::kConsoleSaw;
+  if (k == "console" || k == "stderr") {
+    if (!has(3) || t[i + 1] != "saw" || !is_string_tok(t[i + 2])) return syntax(k + " saw \"text\"");
+    s.kind = k == "console" ? Step::Kind::kConsoleSaw : Step::Kind::kStderrSaw;
     return store(parse_string(t[i + 2]), s.strings.emplace_back());
   }
   if (k == "let") {
@@ -760,7 +763,7 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
       continue;
     }
     const bool launch_line = (k == "no-origin" && t.size() == 1) || (k == "quick" && t.size() == 1) ||
-                             (k == "timeout" && t.size() == 2) || k == "launch-args";
+                             (k == "timeout" && t.size() == 2) || k == "launch-args" || k == "stdin";
     if (model && launch_line) {
       error(k + " is about launching a host; a model case has none");
     } else if (k == "group" && t.size() == 2) {
@@ -773,8 +776,8 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
       cur->call = t[1];
     } else if (k == "needs") {
       for (size_t i = 1; i < t.size(); ++i) {
-        if (model && t[i] != "listen" && t[i] != "origin" && t[i] != "console")
-          error("a model case needs listen, origin or console, not " + t[i]);
+        if (model && std::find(std::begin(meta::kCapabilities), std::end(meta::kCapabilities), t[i]) == std::end(meta::kCapabilities))
+          error("a model case needs only the spec's capabilities (listen, origin, console, stdio), not " + t[i]);
         cur->needs.insert(t[i]);
       }
     } else if (k == "memory" && t.size() == 2) {
@@ -792,6 +795,9 @@ bool parse_case_text(const std::string& text, const std::string& path, std::vect
       int64_t v;
       if (!parse_number(t[1], v) || v <= 0) error("timeout SECONDS");
       else cur->timeout_s = static_cast<double>(v);
+    } else if (k == "stdin" && t.size() == 2 && is_string_tok(t[1])) {
+      if (auto text = store(parse_string(t[1]), cur->stdin_text); !text) error("stdin: " + text.error().detail);
+      cur->has_stdin = true;
     } else if (k == "launch-args") {
       for (size_t i = 1; i < t.size(); ++i)
         if (auto arg = store(parse_string(t[i]), cur->args.emplace_back()); !arg) error("launch-args: " + arg.error().detail);

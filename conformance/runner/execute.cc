@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "interp.h"
 #include "step_text.h"
@@ -51,6 +52,7 @@ CaseOr<std::unique_ptr<Pico>> CaseEnv::launch(const LaunchOptions& o) {
   mc.caps.listen = true;
   mc.caps.origin = o.origin;
   mc.caps.console = cfg.adapter->has("console");
+  mc.caps.stdio = cfg.adapter->has("stdio");
   mc.origin = v.origin;
   p->model = std::make_unique<ref::Model>(mc);
   p->tid[0] = 0;
@@ -58,7 +60,14 @@ CaseOr<std::unique_ptr<Pico>> CaseEnv::launch(const LaunchOptions& o) {
   std::string cmd;
   for (const auto& a : argv) cmd += a + " ";
   note(0, "launch: " + cmd, "", "");
-  if (auto started = p->host.start(argv, cfg.adapter->expand_env(v), p->dir); !started)
+  std::string stdin_path;
+  if (o.stdin_text) {
+    stdin_path = p->dir + "/" + kHostStdin;
+    std::ofstream f(stdin_path, std::ios::binary | std::ios::trunc);
+    f << *o.stdin_text;
+    if (!f.flush()) return CaseFail{"cannot write " + stdin_path, "", "", ""};
+  }
+  if (auto started = p->host.start(argv, cfg.adapter->expand_env(v), p->dir, stdin_path); !started)
     return CaseFail{started.error().detail, "the host starts", started.error().detail, ""};
   auto start_deadline = std::min(deadline, Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(cfg.adapter->start_timeout_s * 1000)));
   Pico* raw = p.get();
@@ -145,9 +154,10 @@ CaseStatus run_case(CaseEnv& env, const Case& c, std::unique_ptr<Pico>& pico, co
     return CaseFail{"cannot create the work directory " + env.dir + ": " + ec.message(), "", "", ""};
   if (c.custom) return c.custom(env);
   phase = "(launch)";
-  XABI_CASE_LET(launched, env.launch({c.memory, c.needs.count("origin") != 0, c.args, ""}));
+  XABI_CASE_LET(launched, env.launch({c.memory, c.needs.count("origin") != 0, c.args, "",
+                                      c.has_stdin ? std::optional<std::string>(c.stdin_text) : std::nullopt}));
   pico = std::move(launched);
-  Interp in{env, *pico, {}, {}, {}};
+  Interp in{env, *pico, {}, {}, {}, {}};
   in.vars["alarms"] = pico->hello.alarms;
   in.vars["control"] = pico->hello.control;
   in.vars["scratch"] = pico->hello.scratch;
@@ -163,6 +173,10 @@ CaseStatus run_case(CaseEnv& env, const Case& c, std::unique_ptr<Pico>& pico, co
     if (env.host_stdout.find(text) == std::string::npos)
       return CaseFail{"the console output lacks what the picoprocess wrote", "\"" + printable(text) + "\" on the host's stdout",
                       "\"" + printable(env.host_stdout, 200) + "\"", "console"};
+  for (const auto& text : in.stderr_checks)
+    if (env.host_stderr.find(text) == std::string::npos)
+      return CaseFail{"the host's standard error lacks what the picoprocess wrote", "\"" + printable(text) + "\" on the host's stderr",
+                      "\"" + printable(env.host_stderr, 200) + "\"", "stdio"};
   return {};
 }
 

@@ -53,6 +53,7 @@ struct LaunchOptions {
   bool origin = false;
   std::vector<std::string> args;
   std::string tag;  // distinguishes several picoprocesses of one case
+  std::optional<std::string> stdin_text;  // the host's standard input; none: /dev/null
 };
 
 // What a case body (steps or custom code) works with.

@@ -62,12 +62,12 @@ CaseStatus spawn(CaseEnv& env, Pico& p, int slot) {
 }
 
 CaseStatus run_fault(CaseEnv& env, uint8_t kind) {
-  XABI_CASE_LET(healthy, env.launch({64ull << 20, false, {}, "healthy"}));
+  XABI_CASE_LET(healthy, env.launch({64ull << 20, false, {}, "healthy", std::nullopt}));
   const int n = 200;
   XABI_CASE_LET(base, median_call_ms(env, *healthy, n));
   env.note(0, "healthy: median of " + std::to_string(n) + " alarm_set(0) round trips", fmt(base) + " ms", "baseline");
 
-  XABI_CASE_LET(bad, env.launch({16ull << 20, false, {}, "hostile"}));
+  XABI_CASE_LET(bad, env.launch({16ull << 20, false, {}, "hostile", std::nullopt}));
   if (kind == AGENT_HOG_SPIN) {
     // One spinning thread per core, and the initial thread too.
     XABI_TRY(spawn(env, *bad, 1));

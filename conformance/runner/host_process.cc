@@ -42,11 +42,12 @@ HostProcess::~HostProcess() {
 }
 
 Status HostProcess::start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                          const std::string& dir) {
+                          const std::string& dir, const std::string& stdin_path) {
   const auto cannot = [](std::string why) { return Error{ConformError::kHostStart, std::move(why)}; };
   if (argv.empty()) return cannot("empty host command");
   dir_ = dir;
   std::string out = dir + "/" + kHostStdout, err = dir + "/" + kHostStderr;
+  const std::string in_path = stdin_path.empty() ? "/dev/null" : stdin_path;
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
@@ -72,7 +73,7 @@ Status HostProcess::start(const std::vector<std::string>& argv, const std::map<s
   if (pid == 0) {
     // Child: only async-signal-safe calls until execvp.
     setpgid(0, 0);
-    int in = open("/dev/null", O_RDONLY);
+    int in = open(in_path.c_str(), O_RDONLY);
     int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (in < 0 || o < 0 || e < 0) _exit(127);

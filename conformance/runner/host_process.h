@@ -19,6 +19,7 @@ namespace xabi::conform {
 // shows them when report.html links them).
 inline constexpr const char* kHostStdout = "host.stdout.txt";
 inline constexpr const char* kHostStderr = "host.stderr.txt";
+inline constexpr const char* kHostStdin = "host.stdin.txt";  // written by the case (stdin "text")
 
 struct HostExit {
   bool exited = false;  // false: a signal ended it
@@ -34,9 +35,10 @@ class HostProcess {
   ~HostProcess();  // kills the group and reaps
 
   // Starts argv (argv[0] looked up in PATH when it has no slash). Output goes
-  // to dir/kHostStdout and dir/kHostStderr. kHostStart when it cannot.
+  // to dir/kHostStdout and dir/kHostStderr; standard input is stdin_path
+  // (empty: /dev/null). kHostStart when it cannot.
   Status start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                    const std::string& dir);
+               const std::string& dir, const std::string& stdin_path = "");
 
   // Waits until the host ends or the time is up.
   std::optional<HostExit> wait_for(std::chrono::milliseconds limit);

@@ -94,6 +94,9 @@ CaseStatus Interp::run(const Step& s) {
     case Step::Kind::kConsoleSaw:
       console_checks.push_back(s.strings[0]);
       return {};
+    case Step::Kind::kStderrSaw:
+      stderr_checks.push_back(s.strings[0]);
+      return {};
     case Step::Kind::kJudge:
     case Step::Kind::kJudgeBegin:  // the parser keeps these out of host cases
       break;

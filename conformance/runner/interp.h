@@ -37,6 +37,7 @@ struct Interp {
   };
   std::map<int, Pending> pending;  // worker -> async call
   std::vector<std::string> console_checks;
+  std::vector<std::string> stderr_checks;
 
   struct Marshalled {
     std::string payload;

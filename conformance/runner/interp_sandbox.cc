@@ -11,19 +11,21 @@
 namespace xabi::conform::detail {
 
 // probe CALL: a bare picoprocess of its own (no listen endpoint, no
-// console) makes the call; its exit status carries the result.
+// console, no stdio) makes the call with 0 for every argument; its exit
+// status carries the result.
 CaseStatus Interp::probe(const Step& s) {
   const meta::CallInfo* c = meta::find_call(s.call);
   LaunchVars v;
   v.image = env.cfg.agent_image;
   v.memory = 1 << 20;
   v.no_console = true;
+  v.stdio = false;
   v.args = {"probe", std::to_string(c->id)};
   v.mutant = env.cfg.mutant;
   HostProcess h;
   const std::string dir = env.dir + "/probe";
   std::filesystem::create_directories(dir);
-  const std::string action = s.call + "() in a picoprocess with no listen endpoint and no console";
+  const std::string action = s.call + "(" + (c->params.empty() ? "" : "0...") + ") in a picoprocess with no listen endpoint, console or stdio";
   if (auto started = h.start(env.cfg.adapter->expand(v), env.cfg.adapter->expand_env(v), dir); !started)
     return CaseFail{started.error().detail, "the host starts", started.error().detail, ""};
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(env.deadline - Clock::now());
@@ -33,9 +35,10 @@ CaseStatus Interp::probe(const Step& s) {
     return CaseFail{"the probe did not report a result", "an exit status 0..99 or 101..199 (AGENT_PROBE_STATUS)", e->describe(), ""};
   const int64_t result = e->code <= 99 ? e->code : 100 - e->code;
   ref::ModelConfig mc;
-  mc.quota = v.memory;  // caps: none of listen, origin, console
+  mc.quota = v.memory;  // caps: none of listen, origin, console, stdio
   ref::Model m(mc);
-  ref::Verdict vd = m.check(s.call, {}, static_cast<uint64_t>(result), 0);
+  const std::vector<ref::Arg> zeros(c->params.size(), ref::Arg::num(0));  // what the agent's probe passes
+  ref::Verdict vd = m.check(s.call, zeros, static_cast<uint64_t>(result), 0);
   env.note(0, action, show_result(*c, result), vd.ok() ? "ok: " + vd.rule + "." + vd.outcome : "refused: " + vd.message);
   if (!vd.ok()) return CaseFail{"unexpected result of " + action, "what the spec allows", show_result(*c, result), s.call + "." + vd.rule};
   env.reached.insert(s.call + "." + vd.rule + "." + vd.outcome);

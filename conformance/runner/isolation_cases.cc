@@ -98,7 +98,7 @@ CaseOr<int> sealed_picoprocess(Pico& p) {
 
 // Least privilege, from the kernel's side: no uid or gid 0, no capability.
 CaseStatus inspect_privileges(CaseEnv& env) {
-  XABI_CASE_LET(p, env.launch({64ull << 20, false, {}, ""}));
+  XABI_CASE_LET(p, env.launch({64ull << 20, false, {}, "", std::nullopt}));
   XABI_CASE_LET(pid, sealed_picoprocess(*p));
   std::ifstream st("/proc/" + std::to_string(pid) + "/status");
   std::map<std::string, std::string> f;
@@ -120,7 +120,7 @@ CaseStatus inspect_privileges(CaseEnv& env) {
 }
 
 CaseStatus inspect_fds(CaseEnv& env) {
-  XABI_CASE_LET(p, env.launch({64ull << 20, false, {}, ""}));
+  XABI_CASE_LET(p, env.launch({64ull << 20, false, {}, "", std::nullopt}));
   XABI_CASE_LET(pid, sealed_picoprocess(*p));
   std::set<int> fds;
   if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
@@ -144,7 +144,7 @@ CaseStatus inspect_fds(CaseEnv& env) {
 // left behind is a handle on the host's file system), and nothing shared
 // with a file but the host's anonymous memory files (memfd).
 CaseStatus inspect_maps(CaseEnv& env) {
-  XABI_CASE_LET(p, env.launch({64ull << 20, false, {}, ""}));
+  XABI_CASE_LET(p, env.launch({64ull << 20, false, {}, "", std::nullopt}));
   XABI_CASE_LET(pid, sealed_picoprocess(*p));
   std::error_code ec;
   const std::string image = std::filesystem::canonical(env.cfg.agent_image, ec).string();

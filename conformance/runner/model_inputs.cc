@@ -36,6 +36,7 @@ ref::ModelConfig model_config(const Case& c) {
   mc.caps.listen = c.needs.count("listen") != 0;
   mc.caps.origin = c.needs.count("origin") != 0;
   mc.caps.console = c.needs.count("console") != 0;
+  mc.caps.stdio = c.needs.count("stdio") != 0;
   mc.origin = c.origin_url;
   return mc;
 }

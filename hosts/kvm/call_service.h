@@ -71,6 +71,7 @@ class CallService : public dispatch::Handler {
   int64_t poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t block) override;
   int64_t close(int32_t channel) override;
   int64_t console() override;
+  int64_t stdio(uint32_t) override { return XABI_E_UNSUPPORTED; }  // no `stdio` capability (yet)
 
   class Channel {
    public:

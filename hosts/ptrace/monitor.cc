@@ -168,6 +168,7 @@ class Monitor final : public dispatch::Handler {
   int64_t poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t) override { return channels_.poll(fds, n); }
   int64_t close(int32_t ch) override { return channels_.close(ch); }
   int64_t console() override { return channels_.console(); }
+  int64_t stdio(uint32_t) override { return XABI_E_UNSUPPORTED; }  // no `stdio` capability (yet)
 
  private:
   struct Region {

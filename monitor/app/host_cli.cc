@@ -4,7 +4,7 @@
 //
 //   xabi-host run [--memory SIZE] [--origin http://HOST[:PORT]] [--listen unix:PATH|tcp:IPV4:PORT]
 //                 [--on-violation kill|errno] [--report FILE] [--timeout SECONDS]
-//                 [--bootstrap PATH] IMAGE [-- ARGS...]
+//                 [--stdio] [--no-console] [--bootstrap PATH] IMAGE [-- ARGS...]
 //   xabi-host run --linux [--fs IMAGE.tar] [--clock SECONDS] [options above] BINARY [-- ARGS...]
 //   xabi-host --version
 //
@@ -117,6 +117,10 @@ int run_main(int argc, char** argv, const HostCli& cli) {
   run->add_option("--report", report, "write a JSON report here (created, or truncated, before the guest starts)");
   bool no_console = false;
   run->add_flag("--no-console", no_console, "offer no console: xabi_console answers E_UNSUPPORTED");
+  bool stdio = false;
+  run->add_flag("--stdio", stdio,
+                "lend the picoprocess this process's standard input, output and error as channels (xabi_stdio); "
+                "implied by --linux");
   run->add_option("--timeout", timeout_text, "kill the picoprocess after this many seconds (0: never; the default)");
   run->add_option("--bootstrap", bootstrap, "path of xabi-bootstrap (default: $XABI_BOOTSTRAP, else the one built with this host)");
   bool linux_program = false;
@@ -220,6 +224,7 @@ int run_main(int argc, char** argv, const HostCli& cli) {
   xabi::app::ServeOptions serve_opts;
   serve_opts.origin = origin;
   if (no_console) serve_opts.console_fd = -1;
+  serve_opts.stdio = stdio || linux_program;
   serve_opts.timeout = std::chrono::milliseconds(timeout_ms);
   serve_opts.host = cli.host;
   if (!listen.empty()) {

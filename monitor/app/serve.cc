@@ -43,6 +43,7 @@ Served serve(launch::Picoprocess& p, const ServeOptions& options) {
   mp.listen_fd = options.listen_fd;
   mp.origin = options.origin;
   mp.console = options.console_fd >= 0;
+  mp.stdio = options.stdio;
   if (loop.add(std::move(mp)) <= 0) {
     out.error = "the event loop refused the picoprocess";
     return out;

@@ -25,6 +25,7 @@ struct ServeOptions {
   std::string origin;       // xabi_open_url's origin; empty: none
   int listen_fd = -1;       // xabi_accept's listening socket (ownership passes); -1: none
   int console_fd = 1;       // where console channels write; -1: no console
+  bool stdio = false;       // lend this process's fds 0, 1, 2 (capability stdio)
   std::chrono::milliseconds timeout{0};  // 0: none; then the picoprocess is killed
   monitor::HostHooks host{};  // how its host is made (xabi-host-mutant); empty: a plain CallServer
 };

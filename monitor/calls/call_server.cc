@@ -136,6 +136,18 @@ int64_t CallServer::console() {
   return install(std::make_unique<ConsoleChannel>(*cfg_.console));
 }
 
+int64_t CallServer::stdio(uint32_t stream) {
+  if (!cfg_.stdio) return XABI_E_UNSUPPORTED;
+  if (stream >= XABI_STDIO_STREAMS) return XABI_E_INVAL;
+  if (chans_.full()) return XABI_E_LIMIT;
+  if (!can_open(0)) return XABI_E_NO_RESOURCES;
+  if (stream == 0) {
+    auto in = StdinChannel::open(cfg_.stdio->in_fd);
+    return in ? install(std::move(in)) : XABI_E_NO_RESOURCES;
+  }
+  return install(std::make_unique<ConsoleChannel>(stream == 1 ? cfg_.stdio->out : cfg_.stdio->err));
+}
+
 void CallServer::on_timer() {
   if (timer_.consume()) words_.bump_clock();
 }

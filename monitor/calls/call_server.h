@@ -21,6 +21,7 @@
 #include "arena.h"
 #include "channel_table.h"
 #include "console_channel.h"
+#include "stdio_channel.h"
 #include "fd_watcher.h"
 #include "host_budget.h"
 #include "http_fetcher.h"
@@ -38,6 +39,7 @@ struct CallServerConfig {
   int listen_fd = -1;             // borrowed; -1: no `listen` capability
   std::string origin;             // "http://host[:port]"; empty: no `origin` capability
   ConsoleSink* console = nullptr; // null: no `console` capability
+  StdStreams* stdio = nullptr;    // null: no `stdio` capability
   HttpFetcher* fetcher = nullptr; // needed with an origin
   FdWatcher* watcher = nullptr;   // null: nothing is watched (in-process tests)
   uint64_t owner = 0;             // identifies this picoprocess to the fetcher's notify
@@ -68,6 +70,7 @@ class CallServer : public dispatch::Handler {
   int64_t poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t block) override;
   int64_t close(int32_t channel) override;
   int64_t console() override;
+  int64_t stdio(uint32_t stream) override;
 
   // ---- events the loop delivers
   int timer_fd() const { return timer_.fd(); }

@@ -110,6 +110,7 @@ int64_t MonitorLoop::add(ServedPicoprocess p) {
   c.listen_fd = p.listen_fd;
   c.origin = p.origin;
   c.console = p.console ? console_.get() : nullptr;
+  c.stdio = p.stdio ? &stdio_ : nullptr;
   c.fetcher = fetcher_.get();
   c.watcher = e.get();
   c.owner = static_cast<uint64_t>(e->id);

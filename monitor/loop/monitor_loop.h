@@ -32,6 +32,7 @@
 #include "console_channel.h"
 #include "http_fetcher.h"
 #include "served_picoprocess.h"
+#include "stdio_channel.h"
 #include "slot_server.h"
 #include "xabi/unique_fd.h"
 
@@ -120,6 +121,7 @@ class MonitorLoop {
   std::mutex done_mu_;         // guards done_ (worker threads push)
   std::vector<uint64_t> done_;
   std::unique_ptr<calls::ConsoleSink> console_;
+  calls::StdStreams stdio_;  // lent only to picoprocesses that ask (ServedPicoprocess::stdio)
   std::map<int64_t, std::unique_ptr<Entry>> entries_;
   std::vector<int64_t> order_;  // round-robin order
   size_t rr_ = 0;

@@ -36,6 +36,7 @@ struct ServedPicoprocess {
   int listen_fd = -1;       // a listening socket for xabi_accept; -1: none
   std::string origin;       // "http://host[:port]"; empty: none
   bool console = true;
+  bool stdio = false;       // lend the monitor's own fds 0, 1, 2 (xabi_stdio)
   void* user = nullptr;     // the launcher's own cookie, handed back in hooks
 };
 

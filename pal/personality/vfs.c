@@ -169,6 +169,17 @@ static long fd_close(struct xabi_linux *lx, long fd) {
 }
 
 int lx_fd_install_channel(struct xabi_linux *lx, int fd, int32_t channel) {
+  /* One channel behind two fds (1 and 2 on the console) is one open file,
+   * as after dup2: closing one fd must not close the other's channel. */
+  for (int i = 0; i < XABI_LINUX_MAX_FDS; i++) {
+    struct lx_file *g = lx->fds[i].file;
+    if (i != fd && g && g->kind == LX_FILE_CHANNEL && g->channel == channel) {
+      g->refs++;
+      lx->fds[fd].file = g;
+      lx->fds[fd].cloexec = 0;
+      return 0;
+    }
+  }
   struct lx_file *f = file_alloc(lx);
   if (!f) return -LX_ENFILE;
   f->kind = LX_FILE_CHANNEL;

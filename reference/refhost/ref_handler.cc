@@ -191,6 +191,14 @@ int64_t RefHandler::console() {
   return result;
 }
 
+// The reference host declares no `stdio` capability: its standard streams are
+// its own log and the console's, so the model's only answer is E_UNSUPPORTED.
+int64_t RefHandler::stdio(uint32_t stream) {
+  const int64_t result = XABI_E_UNSUPPORTED;
+  verify(xabi::ref::check_stdio(model_, stream, static_cast<uint64_t>(result)));
+  return result;
+}
+
 int64_t RefHandler::read(int32_t channel, xabi::dispatch::OutBytes& buf, uint64_t len) {
   int64_t result;
   Channel* ch = find(channel);

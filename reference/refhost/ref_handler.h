@@ -48,6 +48,7 @@ class RefHandler final : public xabi::dispatch::Handler {
   int64_t poll(std::span<xabi_pollfd> fds, uint32_t n, uint32_t block) override;
   int64_t close(int32_t channel) override;
   int64_t console() override;
+  int64_t stdio(uint32_t stream) override;  // E_UNSUPPORTED: the reference host lends no streams
 
   // The alarm deadline (CLOCK_MONOTONIC ns), 0 when none; the loop fires it.
   uint64_t alarm_deadline() const { return alarm_; }

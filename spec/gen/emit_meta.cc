@@ -93,6 +93,8 @@ struct StructInfo {
   for (const auto& c : abi.spec.constants()) o << "    {" << quote(c.name()) << ", " << c.value() << "},\n";
   o << "};\ninline constexpr NamedValue kErrors[] = {\n";
   for (const auto& e : abi.spec.errors()) o << "    {" << quote(e.name()) << ", " << e.value() << "},\n";
+  o << "};\n// The capabilities a host may declare (cap(name) in a rule).\ninline constexpr std::string_view kCapabilities[] = {\n";
+  for (const auto& c : abi.spec.capabilities()) o << "    " << quote(c.name()) << ",\n";
   o << "};\n\n";
 
   o << "namespace detail {\n";

@@ -1,14 +1,15 @@
 // Debian's busybox-static, unmodified, in a picoprocess: every invocation of
 // the corpus runs natively and under `xabi-host run --linux --fs` on the same
-// inputs (a directory of files here, the same files as a tar image there),
-// and must give the same bytes on stdout and stderr (the picoprocess's fds 1
-// and 2 are both its console, so the native run merges them too) and the
-// same exit status. Nothing is excepted: the files' timestamps are fixed, and
-// no invocation prints the current time. Directory sizes (st_size, which is
-// the host file system's business) are not printed either.
+// inputs (a directory of files here, the same files as a tar image there;
+// the same file, or /dev/null, as standard input), and must give the same
+// bytes on stdout, the same bytes on stderr (the picoprocess's fds 0, 1 and 2
+// are the host's own: xabi_stdio) and the same exit status. Nothing is
+// excepted: the files' timestamps are fixed, and no invocation prints the
+// current time. Directory sizes (st_size, which is the host file system's
+// business) are not printed either.
 //
 // Inputs: generated here, deterministic; the tar is made by GNU tar from the
-// same directory. Neither side reads stdin (the picoprocess has no fd 0 yet).
+// same directory.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,22 +86,28 @@ class BusyboxCorpus : public ::testing::Test {
     delete inputs_;
   }
 
-  static ChildRun native(const std::vector<std::string>& argv) {
-    // cd to the inputs, a clean environment, no stdin, stderr into stdout.
-    std::vector<std::string> args = {"-c", "cd \"$0\" && exec env -i \"$@\" 2>&1 </dev/null", inputs_->root.string()};
+  // stdin: a file of the inputs (relative to their root), or /dev/null.
+  static std::string input_path(const char* stdin_file) {
+    return stdin_file ? (inputs_->root / stdin_file).string() : "/dev/null";
+  }
+  static ChildRun native(const std::vector<std::string>& argv, const char* stdin_file = nullptr) {
+    // cd to the inputs, a clean environment, the given stdin.
+    std::vector<std::string> args = {"-c", "cd \"$0\" && exec env -i \"$@\" < \"$XABI_STDIN\"", inputs_->root.string()};
     args.insert(args.end(), kEnv.begin(), kEnv.end());
     args.push_back(XABI_BUSYBOX);
     args.insert(args.end(), argv.begin(), argv.end());
-    return run_process("/bin/sh", args);
+    return run_process("/bin/sh", args, {{"XABI_STDIN", input_path(stdin_file)}});
   }
   // clock: --clock's value, or empty for the host's running clock (the
   // corpus's: ls -l prints a year or a time depending on "now").
-  static ChildRun picoprocess(const std::vector<std::string>& argv, const std::string& clock = "") {
-    std::vector<std::string> args = {"run", "--linux", "--fs", inputs_->tar.string()};
+  static ChildRun picoprocess(const std::vector<std::string>& argv, const std::string& clock = "",
+                              const char* stdin_file = nullptr) {
+    std::vector<std::string> args = {"-c", "exec \"$0\" \"$@\" < \"$XABI_STDIN\"", XABI_HOST_BIN, "run", "--linux", "--fs",
+                                     inputs_->tar.string()};
     if (!clock.empty()) args.insert(args.end(), {"--clock", clock});
     args.insert(args.end(), {XABI_BUSYBOX, "--"});
     args.insert(args.end(), argv.begin(), argv.end());
-    return run_process(XABI_HOST_BIN, args);
+    return run_process("/bin/sh", args, {{"XABI_STDIN", input_path(stdin_file)}});
   }
 
   static Inputs* inputs_;
@@ -108,90 +115,119 @@ class BusyboxCorpus : public ::testing::Test {
 
 Inputs* BusyboxCorpus::inputs_ = nullptr;
 
-// Each entry is busybox's argv after its name. The picoprocess's cwd is the
-// image's root, the native run's the directory the image was made from.
-const std::vector<std::vector<std::string>> kCorpus = {
-    {"sha256sum", "data/nums.txt", "data/big.bin"},
-    {"md5sum", "data/big.bin", "data/words.txt"},
-    {"sha1sum", "data/sub/deep.txt"},
-    {"sha512sum", "data/passwd.txt"},
-    {"wc", "data/nums.txt", "data/words.txt", "data/big.bin"},
-    {"wc", "-l", "data/nums.txt"},
-    {"sort", "data/words.txt"},
-    {"sort", "-n", "-r", "data/nums.txt"},
-    {"sort", "-u", "-f", "data/words.txt"},
-    {"sort", "-t", ":", "-k", "3", "-n", "data/passwd.txt"},
-    {"uniq", "-c", "data/sorted.txt"},
-    {"uniq", "-d", "data/sorted.txt"},
-    {"awk", "{ s += $1 } END { print s, NR }", "data/nums.txt"},
-    {"awk", "-F:", "{ printf \"%-8s %5d %s\\n\", $1, $3, $NF }", "data/passwd.txt"},
-    {"sed", "-n", "10,15p;999,$p", "data/nums.txt"},
-    {"sed", "s/an/AN/g; /apple/d", "data/words.txt"},
-    {"grep", "-c", "7", "data/nums.txt"},
-    {"grep", "-n", "-i", "banana", "data/words.txt"},
-    {"grep", "-r", "down", "data/sub"},
-    {"grep", "-v", "-e", "apple", "-e", "fig", "data/words.txt"},
-    {"grep", "nothing-matches", "data/words.txt"},
-    {"cut", "-d:", "-f1,3,6", "data/passwd.txt"},
-    {"cut", "-c", "1-3", "data/words.txt"},
-    {"od", "-A", "x", "-t", "x1z", "-N", "64", "data/big.bin"},
-    {"head", "-n", "5", "data/nums.txt"},
-    {"head", "-c", "100", "data/big.bin"},
-    {"tail", "-n", "3", "data/nums.txt"},
-    {"gzip", "-c", "-9", "data/nums.txt"},
-    {"gunzip", "-c", "data/nums.txt.gz"},
-    {"tar", "-tf", "data/inner.tar"},
-    {"tar", "-xOf", "data/inner.tar", "words.txt"},
-    {"find", "data/sub"},
-    {"find", "data", "-name", "*.gz"},
-    {"ls", "data"},
-    {"ls", "-ln", "data/nums.txt", "data/big.bin"},
-    {"ls", "-lnR", "data/sub"},
-    {"stat", "-c", "%s %a %F %h %n", "data/nums.txt", "data/big.bin"},
-    {"stat", "-c", "%a %F %h %n", "data/sub"},
-    {"cat", "data/words.txt", "data/sub/deep.txt"},
-    {"tac", "data/words.txt"},
-    {"nl", "data/words.txt"},
-    {"cmp", "data/words.txt", "data/sorted.txt"},
-    {"diff", "data/words.txt", "data/sorted.txt"},
-    {"seq", "1", "3", "20"},
-    {"expr", "6", "*", "7"},
-    {"expr", "length", "picoprocess"},
-    {"printf", "%05d|%s|%x\\n", "42", "xabi", "255"},
-    {"basename", "/a/b/c.txt", ".txt"},
-    {"date", "-u", "-d", "@1234567890", "+%Y-%m-%d %H:%M:%S"},
-    {"sh", "-c", "for i in 1 2 3; do echo \"line $i\"; done; x=$((6 * 7)); echo $x; exit 3"},
-    {"sh", "-c", "cd data && echo *.txt && test -f nums.txt && [ -d sub ] && cd /tmp && pwd && echo ok"},
-    {"sh", "-c", "echo hi > /tmp/f; echo there >> /tmp/f; while read l; do echo \"<$l>\"; done < /tmp/f"},
-    {"sh", "-c", "case xabi in x*) echo matched;; *) echo no;; esac; f() { echo \"f:$1\"; }; f arg"},
-    {"cat", "data/missing.txt"},
-    {"ls", "data/missing"},
-    {"true"},
-    {"false"},
+// An invocation: busybox's argv after its name, and the file (of the
+// inputs) that is its standard input, or none for /dev/null. The
+// picoprocess's cwd is the image's root, the native run's the directory the
+// image was made from.
+struct Invocation {
+  std::vector<std::string> argv;
+  const char* stdin_file = nullptr;
+};
+
+const std::vector<Invocation> kCorpus = {    {{"sha256sum", "data/nums.txt", "data/big.bin"}},
+    {{"md5sum", "data/big.bin", "data/words.txt"}},
+    {{"sha1sum", "data/sub/deep.txt"}},
+    {{"sha512sum", "data/passwd.txt"}},
+    {{"wc", "data/nums.txt", "data/words.txt", "data/big.bin"}},
+    {{"wc", "-l", "data/nums.txt"}},
+    {{"sort", "data/words.txt"}},
+    {{"sort", "-n", "-r", "data/nums.txt"}},
+    {{"sort", "-u", "-f", "data/words.txt"}},
+    {{"sort", "-t", ":", "-k", "3", "-n", "data/passwd.txt"}},
+    {{"uniq", "-c", "data/sorted.txt"}},
+    {{"uniq", "-d", "data/sorted.txt"}},
+    {{"awk", "{ s += $1 } END { print s, NR }", "data/nums.txt"}},
+    {{"awk", "-F:", "{ printf \"%-8s %5d %s\\n\", $1, $3, $NF }", "data/passwd.txt"}},
+    {{"sed", "-n", "10,15p;999,$p", "data/nums.txt"}},
+    {{"sed", "s/an/AN/g; /apple/d", "data/words.txt"}},
+    {{"grep", "-c", "7", "data/nums.txt"}},
+    {{"grep", "-n", "-i", "banana", "data/words.txt"}},
+    {{"grep", "-r", "down", "data/sub"}},
+    {{"grep", "-v", "-e", "apple", "-e", "fig", "data/words.txt"}},
+    {{"grep", "nothing-matches", "data/words.txt"}},
+    {{"cut", "-d:", "-f1,3,6", "data/passwd.txt"}},
+    {{"cut", "-c", "1-3", "data/words.txt"}},
+    {{"od", "-A", "x", "-t", "x1", "-N", "64", "data/big.bin"}},
+    {{"head", "-n", "5", "data/nums.txt"}},
+    {{"head", "-c", "100", "data/big.bin"}},
+    {{"tail", "-n", "3", "data/nums.txt"}},
+    {{"gzip", "-c", "-9", "data/nums.txt"}},
+    {{"gunzip", "-c", "data/nums.txt.gz"}},
+    {{"tar", "-tf", "data/inner.tar"}},
+    {{"tar", "-xOf", "data/inner.tar", "words.txt"}},
+    {{"find", "data/sub"}},
+    {{"find", "data", "-name", "*.gz"}},
+    {{"ls", "data"}},
+    {{"ls", "-ln", "data/nums.txt", "data/big.bin"}},
+    {{"ls", "-lnR", "data/sub"}},
+    {{"stat", "-c", "%s %a %F %h %n", "data/nums.txt", "data/big.bin"}},
+    {{"stat", "-c", "%a %F %h %n", "data/sub"}},
+    {{"cat", "data/words.txt", "data/sub/deep.txt"}},
+    {{"tac", "data/words.txt"}},
+    {{"nl", "data/words.txt"}},
+    {{"cmp", "data/words.txt", "data/sorted.txt"}},
+    {{"diff", "data/words.txt", "data/sorted.txt"}},
+    {{"seq", "1", "3", "20"}},
+    {{"expr", "6", "*", "7"}},
+    {{"expr", "length", "picoprocess"}},
+    {{"printf", "%05d|%s|%x\\n", "42", "xabi", "255"}},
+    {{"basename", "/a/b/c.txt", ".txt"}},
+    {{"date", "-u", "-d", "@1234567890", "+%Y-%m-%d %H:%M:%S"}},
+    {{"sh", "-c", "for i in 1 2 3; do echo \"line $i\"; done; x=$((6 * 7)); echo $x; exit 3"}},
+    {{"sh", "-c", "cd data && echo *.txt && test -f nums.txt && [ -d sub ] && cd /tmp && pwd && echo ok"}},
+    {{"sh", "-c", "echo hi > /tmp/f; echo there >> /tmp/f; while read l; do echo \"<$l>\"; done < /tmp/f"}},
+    {{"sh", "-c", "case xabi in x*) echo matched;; *) echo no;; esac; f() { echo \"f:$1\"; }; f arg"}},
+    {{"cat", "data/missing.txt"}},
+    {{"ls", "data/missing"}},
+    {{"true"}},
+    {{"false"}},
+    // Standard input: the host's own fd 0 (a file here, a pipe below).
+    {{"sha256sum"}, "data/big.bin"},
+    {{"md5sum", "-"}, "data/nums.txt"},
+    {{"wc", "-l"}, "data/nums.txt"},
+    {{"sort", "-r"}, "data/words.txt"},
+    {{"tr", "a-z", "A-Z"}, "data/words.txt"},
+    {{"gunzip", "-c"}, "data/nums.txt.gz"},
+    {{"awk", "{ print NR \": \" $1 }"}, "data/cols.txt"},
+    {{"sh", "-c", "read a; read b; echo \"$b, then $a\"; while read l; do n=$((n + 1)); done; echo \"$n more\""}, "data/words.txt"},
+    {{"cat"}, nullptr},
+    {{"tr", "-d", "x"}, nullptr},
 };
 
 // The start of a long output, for a failure message.
 std::string head(const std::string& s) { return s.size() <= 400 ? s : s.substr(0, 400) + "... (" + std::to_string(s.size()) + " bytes)"; }
 
-std::string describe(const std::vector<std::string>& argv) {
+std::string describe(const Invocation& inv) {
   std::string s = "busybox";
-  for (const std::string& a : argv) s += " '" + a + "'";
-  return s;
+  for (const std::string& a : inv.argv) s += " '" + a + "'";
+  return s + " < " + (inv.stdin_file ? inv.stdin_file : "/dev/null");
 }
 
 TEST_F(BusyboxCorpus, EveryInvocationMatchesTheNativeRunByteForByte) {
   int same = 0;
-  for (const std::vector<std::string>& argv : kCorpus) {
-    const ChildRun want = native(argv);
-    const ChildRun got = picoprocess(argv);
-    ASSERT_FALSE(want.timed_out || got.timed_out) << describe(argv);
-    EXPECT_EQ(got.status, want.status) << describe(argv) << "\nhost stderr: " << got.err;
-    EXPECT_TRUE(got.out == want.out) << describe(argv) << "\nnative:      " << head(want.out)
-                                     << "\npicoprocess: " << head(got.out) << "\nhost stderr: " << got.err;
-    same += got.status == want.status && got.out == want.out;
+  for (const Invocation& inv : kCorpus) {
+    const ChildRun want = native(inv.argv, inv.stdin_file);
+    const ChildRun got = picoprocess(inv.argv, "", inv.stdin_file);
+    ASSERT_FALSE(want.timed_out || got.timed_out) << describe(inv);
+    EXPECT_EQ(got.status, want.status) << describe(inv) << "\nstderr: " << got.err;
+    EXPECT_TRUE(got.out == want.out) << describe(inv) << "\nnative stdout:      " << head(want.out)
+                                     << "\npicoprocess stdout: " << head(got.out) << "\nstderr: " << got.err;
+    EXPECT_TRUE(got.err == want.err) << describe(inv) << "\nnative stderr:      " << head(want.err)
+                                     << "\npicoprocess stderr: " << head(got.err);
+    same += got.status == want.status && got.out == want.out && got.err == want.err;
   }
   std::cout << "[ legacy ] busybox: " << same << " of " << kCorpus.size() << " invocations byte-identical to native\n";
   EXPECT_GE(kCorpus.size(), 30u);
+}
+
+// A pipe as standard input (the shell's `|`), read as it arrives: the host
+// reopens it non-blocking, so the program waits in the personality, not the
+// monitor, and sees the end when the writer closes.
+TEST_F(BusyboxCorpus, StandardInputMayBeAPipe) {
+  const std::string cmd = "head -c 300000 /dev/zero | tr '\\0' 'a' | \"$0\" run --linux " XABI_BUSYBOX " -- wc -c";
+  const ChildRun r = run_process("/bin/sh", {"-c", cmd, XABI_HOST_BIN});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "300000\n") << r.err;
 }
 
 // A picoprocess has no processes: an applet that forks or execs (a shell
@@ -200,7 +236,7 @@ TEST_F(BusyboxCorpus, EveryInvocationMatchesTheNativeRunByteForByte) {
 TEST_F(BusyboxCorpus, WhatNeedsAProcessFailsCleanly) {
   const ChildRun cmd = picoprocess({"sh", "-c", "cat data/words.txt"});
   EXPECT_EQ(cmd.status, 126) << cmd.out << cmd.err;
-  EXPECT_NE(cmd.out.find("Function not implemented"), std::string::npos) << cmd.out;
+  EXPECT_NE(cmd.err.find("Function not implemented"), std::string::npos) << cmd.err;
   const ChildRun pipeline = picoprocess({"sh", "-c", "echo a | cat"});
   EXPECT_NE(pipeline.status, 0) << pipeline.out;
   EXPECT_EQ(pipeline.out.find("a\n"), std::string::npos) << "a pipeline ran: " << pipeline.out;

@@ -197,7 +197,7 @@ TEST(ModelCaseFile, BadOnesNameLineAndProblem) {
       {H, "case a\n group memory\n on 1 judge begin zutex_wait 0 1\nend\n", ":3: judge steps are for model cases"},
       {H, "case a\n group memory\n origin-url http://a.test\n call alloc 1\nend\n", ":3: origin-url is for model cases"},
       {M, "case m\n quick\n judge alloc 1 -> 0 ok ok.refused\nend\n", ":2: quick is about launching a host"},
-      {M, "case m\n needs teleport\n judge alloc 1 -> 0 ok ok.refused\nend\n", ":2: a model case needs listen, origin or console"},
+      {M, "case m\n needs teleport\n judge alloc 1 -> 0 ok ok.refused\nend\n", ":2: a model case needs only the spec's capabilities"},
       {M, "case m\n judge allok 1 -> 0 ok ok.placed\nend\n", ":2: no call named allok"},
       {M, "case m\n judge alloc -> 0 ok ok.placed\nend\n", ":2: alloc takes 1 arguments, not 0"},
       {M, "case m\n judge alloc 2 * PAGE -> 0 ok ok.placed\nend\n", ":2: alloc takes 1 arguments, not 3"},

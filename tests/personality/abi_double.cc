@@ -180,12 +180,13 @@ int64_t d_close(xabi_channel_t ch) {
   return 0;
 }
 int64_t d_console() { return double_channel(""); }
+int64_t d_stdio(uint32_t) { return XABI_E_UNSUPPORTED; }  // the personality is handed its stdio channels
 
 const struct xabi_dispatch g_table = {
     XABI_ABI_VERSION, XABI_CALL_LIMIT - 1, d_alloc,   d_free,     d_args,     d_exit,         d_thread_create,
     d_thread_exit,    d_set_tls,           d_zutex_wait, d_zutex_wake, d_time_now, d_alarm_set, d_alarms,
     d_random,         d_accept,            d_open_url, d_read,     d_write,    d_poll,         d_close,
-    d_console};
+    d_console,        d_stdio};
 
 }  // namespace
 

@@ -120,14 +120,25 @@ int xabi_main(void) {
   for (const char *a; argc < kMaxArgs && (a = xabi_sdk_arg(kFirstArg + argc, 0)); ++argc) g_argv[argc] = a;
   if (xabi_sdk_arg(kFirstArg + argc, 0)) fail("more than 256 arguments", argc);
 
-  const int64_t con = xabi_console();
-  const int32_t out = con >= 0 ? (int32_t)con : XABI_LINUX_NO_CHANNEL;
+  /* fds 0, 1, 2: the host's own streams (capability stdio, which --linux
+   * implies); without it fd 0 is closed and fds 1 and 2 share the console. */
+  int32_t stdio[3];
+  for (uint32_t s = 0; s < 3; ++s) {
+    const int64_t ch = xabi_stdio(s);
+    stdio[s] = ch >= 0 ? (int32_t)ch : XABI_LINUX_NO_CHANNEL;
+  }
+  if (stdio[1] == XABI_LINUX_NO_CHANNEL || stdio[2] == XABI_LINUX_NO_CHANNEL) {
+    const int64_t con = xabi_console();
+    const int32_t out = con >= 0 ? (int32_t)con : XABI_LINUX_NO_CHANNEL;
+    if (stdio[1] == XABI_LINUX_NO_CHANNEL) stdio[1] = out;
+    if (stdio[2] == XABI_LINUX_NO_CHANNEL) stdio[2] = out;
+  }
   const struct xabi_linux_config cfg = {
       .tar = fs_size ? (const void *)(uintptr_t)fs_addr : 0,
       .tar_len = fs_size,
       .argv = g_argv,
       .envp = kEnv,
-      .stdio = {XABI_LINUX_NO_CHANNEL, out, out},
+      .stdio = {stdio[0], stdio[1], stdio[2]},
       .realtime_base_ns = xabi_sdk_parse_u64(xabi_sdk_arg(6, "0")),
       .realtime_frozen = strcmp(xabi_sdk_arg(7, ""), "frozen") == 0,
       .brk_size = 0,

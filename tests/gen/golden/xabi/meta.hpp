@@ -87,6 +87,10 @@ inline constexpr NamedValue kErrors[] = {
     {"E_NOT_MAPPED", -2},
     {"E_FAULT", -3},
 };
+// The capabilities a host may declare (cap(name) in a rule).
+inline constexpr std::string_view kCapabilities[] = {
+    "net",
+};
 
 namespace detail {
 inline constexpr ParamInfo take_params[] = {
