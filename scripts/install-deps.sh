@@ -12,6 +12,7 @@ packages=(
   libclang-rt-14-dev libfuzzer-14-dev
   curl python3
   busybox-static  # the legacy corpus: unmodified binaries nobody here built (issue 13)
+  bubblewrap  # the legacy start-up benchmark's comparison (bench/legacy)
   chromium  # headless: report.html is laid out in a real browser by the tests
 )
 

@@ -87,7 +87,9 @@ static int load_linux_program(const struct link_layout *lay, struct linux_progra
   if (fstat(XABI_LINK_FD_LINUX, &st) != 0 || (uint64_t)st.st_size != size)
     return -1;
   void *at = (void *)(uintptr_t)(lay->region_base + XABI_LINK_FS_OFFSET);
-  void *files = mmap(at, size, PROT_READ, MAP_PRIVATE | MAP_FIXED_NOREPLACE, XABI_LINK_FD_LINUX, 0);
+  /* MAP_POPULATE: the tar is read through, so map its pages now, in one go,
+   * rather than fault them in one by one (the memfd holds them already). */
+  void *files = mmap(at, size, PROT_READ, MAP_PRIVATE | MAP_FIXED_NOREPLACE | MAP_POPULATE, XABI_LINK_FD_LINUX, 0);
   close(XABI_LINK_FD_LINUX);
   if (files != at)
     return -1;
