@@ -1,4 +1,4 @@
-/* syscall-loop: a static Linux program (built -static -no-pie, like Debian's
+/* syscall-loop: a static Linux program (built -static, non-PIE, like Debian's
  * busybox-static) that times two system calls in a loop and prints the cost
  * of one, in ns:
  *   getppid N ns_per_call

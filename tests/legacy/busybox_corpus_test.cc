@@ -242,6 +242,15 @@ TEST_F(BusyboxCorpus, WhatNeedsAProcessFailsCleanly) {
   EXPECT_EQ(pipeline.out.find("a\n"), std::string::npos) << "a pipeline ran: " << pipeline.out;
 }
 
+// glibc's threads: 8 threads, one mutex, a condition variable, joins. Their
+// clone is the allow-list's thread entry (so the kernel makes them) and
+// their futex calls, trapped or not, meet on the same words: the count is exact.
+TEST_F(BusyboxCorpus, GlibcThreadsShareAMutexExactly) {
+  const ChildRun r = run_process(XABI_HOST_BIN, {"run", "--linux", "--memory", "1G", XABI_LEGACY_PTHREADS});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "counter 800000\n") << r.err;
+}
+
 // The frozen clock is the one given (the same instant `date -d @` prints natively).
 TEST_F(BusyboxCorpus, ClockIsTheOneGiven) {
   const ChildRun r = picoprocess({"date", "-u"}, kEpoch);
