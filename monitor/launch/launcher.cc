@@ -37,18 +37,30 @@ namespace {
 constexpr uint64_t kPage = XABI_PAGE;  // the ABI's page is the x86-64 page the kernel maps
 uint64_t page_up(uint64_t x) { return (x + kPage - 1) & ~(kPage - 1); }
 
-Result<std::vector<unsigned char>> read_image(const std::string& path, uint64_t max_size = ELF_IMAGE_MAX_FILE) {
+// An image file opened for reading: a regular file of 1..max_size bytes.
+struct OpenedImage {
+  UniqueFd fd;
+  uint64_t size = 0;
+};
+
+Result<OpenedImage> open_image(const std::string& path, uint64_t max_size) {
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return system_error(ErrorCode::kImageUnreadable, path);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) return system_error(ErrorCode::kImageUnreadable, path);
   if (!S_ISREG(st.st_mode) || st.st_size <= 0 || static_cast<uint64_t>(st.st_size) > max_size)
     return Error{ErrorCode::kImageUnreadable, path + ": not a regular file of a usable size"};
-  std::vector<unsigned char> bytes(static_cast<size_t>(st.st_size));
+  return OpenedImage{std::move(fd), static_cast<uint64_t>(st.st_size)};
+}
+
+Result<std::vector<unsigned char>> read_image(const std::string& path, uint64_t max_size = ELF_IMAGE_MAX_FILE) {
+  Result<OpenedImage> image = open_image(path, max_size);
+  if (!image) return image.error();
+  const int fd = image.value().fd.get();
+  std::vector<unsigned char> bytes(static_cast<size_t>(image.value().size));
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = pread(fd.get(), bytes.data() + done, bytes.size() - done,
-                            static_cast<off_t>(done));
+    const ssize_t n = pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return Error{ErrorCode::kImageUnreadable, path + ": short read"};
     done += static_cast<size_t>(n);
@@ -60,16 +72,12 @@ Result<std::vector<unsigned char>> read_image(const std::string& path, uint64_t 
 // sendfile(2): the kernel copies page cache to the memfd, with no copy in
 // the launcher (a 64 MiB tar image costs one kernel copy, not three).
 Result<uint64_t> append_file(int out, const std::string& path, uint64_t max_size) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return system_error(ErrorCode::kImageUnreadable, path);
-  struct stat st {};
-  if (fstat(fd.get(), &st) != 0) return system_error(ErrorCode::kImageUnreadable, path);
-  if (!S_ISREG(st.st_mode) || st.st_size <= 0 || static_cast<uint64_t>(st.st_size) > max_size)
-    return Error{ErrorCode::kImageUnreadable, path + ": not a regular file of a usable size"};
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  Result<OpenedImage> image = open_image(path, max_size);
+  if (!image) return image.error();
+  const uint64_t size = image.value().size;
   off_t at = 0;
   while (static_cast<uint64_t>(at) < size) {
-    const ssize_t n = sendfile(out, fd.get(), &at, size - static_cast<uint64_t>(at));
+    const ssize_t n = sendfile(out, image.value().fd.get(), &at, size - static_cast<uint64_t>(at));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return system_error(ErrorCode::kSystem, "sendfile(" + path + " into the image memfd)");
     if (n == 0) return Error{ErrorCode::kImageUnreadable, path + ": short read (the file shrank)"};
