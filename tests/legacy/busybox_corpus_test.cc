@@ -194,6 +194,21 @@ const std::vector<Invocation> kCorpus = {    {{"sha256sum", "data/nums.txt", "da
     {{"tr", "-d", "x"}, nullptr},
 };
 
+// The host's stderr without the sanitizer runtime's own three-line notice
+// (an ASan build of xabi-host prints it when its launcher's clone child
+// leaves the parent's stack): that is the host's diagnostics, not the
+// program's output. Nothing else is removed.
+std::string program_stderr(std::string err) {
+  const std::string tail = "For details see https://github.com/google/sanitizers/issues/189\n";
+  for (size_t at; (at = err.find("WARNING: ASan is ignoring requested __asan_handle_no_return")) != std::string::npos;) {
+    const size_t from = err.rfind('\n', at) == std::string::npos ? 0 : err.rfind('\n', at) + 1;
+    const size_t end = err.find(tail, at);
+    if (end == std::string::npos) break;
+    err.erase(from, end + tail.size() - from);
+  }
+  return err;
+}
+
 // The start of a long output, for a failure message.
 std::string head(const std::string& s) { return s.size() <= 400 ? s : s.substr(0, 400) + "... (" + std::to_string(s.size()) + " bytes)"; }
 
@@ -207,7 +222,8 @@ TEST_F(BusyboxCorpus, EveryInvocationMatchesTheNativeRunByteForByte) {
   int same = 0;
   for (const Invocation& inv : kCorpus) {
     const ChildRun want = native(inv.argv, inv.stdin_file);
-    const ChildRun got = picoprocess(inv.argv, "", inv.stdin_file);
+    ChildRun got = picoprocess(inv.argv, "", inv.stdin_file);
+    got.err = program_stderr(got.err);
     ASSERT_FALSE(want.timed_out || got.timed_out) << describe(inv);
     EXPECT_EQ(got.status, want.status) << describe(inv) << "\nstderr: " << got.err;
     EXPECT_TRUE(got.out == want.out) << describe(inv) << "\nnative stdout:      " << head(want.out)
