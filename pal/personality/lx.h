@@ -131,6 +131,13 @@ int lx_fd_install_channel(struct xabi_linux *lx, int fd, int32_t channel);
  * the RDNORM/WRNORM forms) asked for and true, POLLHUP, or POLLNVAL for an fd
  * that is not open. Takes the lock. */
 short lx_fd_poll(struct xabi_linux *lx, int fd, short events);
+
+/* channel.c: an fd's channel. Reads block unless O_NONBLOCK (end of stream
+ * reads 0); writes move every byte, waiting while the channel is full. */
+enum { LX_POLLIN = 1, LX_POLLOUT = 4, LX_POLLHUP = 0x10, LX_POLLNVAL = 0x20, LX_POLLRDNORM = 0x40, LX_POLLWRNORM = 0x100 };
+long lx_chan_read(struct lx_file *f, void *buf, uint64_t len);
+long lx_chan_write(struct lx_file *f, const void *buf, uint64_t len);
+short lx_chan_poll(int32_t channel, short events);
 long lx_fs_map_copy(struct xabi_linux *lx, int fd, uint64_t off, void *dst, uint64_t len, int shared_write);
 
 /* mem.c */

@@ -1,7 +1,6 @@
 /* Paths, file descriptors and the file calls over the node tree: the tar
  * image (read-only) and the RAM disk (nodes with rw set, under /tmp).
- * Channels (fds 0-2 at start) read and write through xabi_read/xabi_write,
- * waiting on the channels alarm word like blocking Linux fds. */
+ * Channels (fds 0-2 at start) are channel.c's. */
 #include "lx.h"
 
 #define DT_DIR 4
@@ -242,80 +241,15 @@ static long node_write(struct lx_node *n, const void *buf, uint64_t len, uint64_
   return (long)len;
 }
 
-/* ---- channels: blocking reads and writes on a non-blocking ABI */
-
-static volatile uint32_t *channels_word(void) {
-  return &((struct xabi_alarms *)xabi_alarms())->channels;
-}
-
-static void wait_channels(uint32_t seen) {
-  struct xabi_zutex_spec s = {(uint64_t)(uintptr_t)channels_word(), seen, 0};
-  (void)xabi_zutex_wait(&s, 1);
-}
-
-static long map_chan_err(int64_t e) {
-  switch (e) {
-    case XABI_E_FAULT: return -LX_EFAULT;
-    case XABI_E_BAD_CHANNEL: return -LX_EBADF;
-    case XABI_E_CLOSED: return -LX_EPIPE;
-    default: return -LX_EIO;
-  }
-}
-
-static long chan_read(struct lx_file *f, void *buf, uint64_t len) {
-  if (len == 0) return 0;
-  if (len > XABI_LIMIT_IO) len = XABI_LIMIT_IO;
-  for (;;) {
-    uint32_t seen = *channels_word();
-    int64_t r = xabi_read(f->channel, buf, len);
-    if (r > 0) return (long)r;
-    if (r == XABI_E_CLOSED) return 0; /* end of file */
-    if (r < 0) return map_chan_err(r);
-    if (f->flags & LX_O_NONBLOCK) return -LX_EAGAIN;
-    wait_channels(seen);
-  }
-}
-
-static long chan_write(struct lx_file *f, const void *buf, uint64_t len) {
-  uint64_t done = 0;
-  while (done < len) {
-    uint32_t seen = *channels_word();
-    uint64_t chunk = len - done > XABI_LIMIT_IO ? XABI_LIMIT_IO : len - done;
-    int64_t r = xabi_write(f->channel, (const uint8_t *)buf + done, chunk);
-    if (r < 0) return done ? (long)done : map_chan_err(r);
-    if (r == 0) {
-      if (f->flags & LX_O_NONBLOCK) return done ? (long)done : -LX_EAGAIN;
-      wait_channels(seen);
-    }
-    done += (uint64_t)r;
-  }
-  return (long)done;
-}
-
-/* ---- poll: files are always ready; a channel asks the host (xabi_poll) */
-
-enum { LX_POLLIN = 1, LX_POLLOUT = 4, LX_POLLHUP = 0x10, LX_POLLNVAL = 0x20, LX_POLLRDNORM = 0x40, LX_POLLWRNORM = 0x100 };
+/* ---- poll: files are always ready; a channel asks the host (channel.c) */
 
 short lx_fd_poll(struct xabi_linux *lx, int fd, short events) {
   lx_lock(lx);
   struct lx_file *f = fd_file(lx, fd);
-  short re = 0;
-  if (!f) {
-    re = LX_POLLNVAL;
-  } else if (f->kind != LX_FILE_CHANNEL) {
-    re = (short)(events & (LX_POLLIN | LX_POLLOUT | LX_POLLRDNORM | LX_POLLWRNORM));
-  } else {
-    struct xabi_pollfd p = {f->channel, 0, 0, 0};
-    if (events & (LX_POLLIN | LX_POLLRDNORM)) p.events |= XABI_POLL_IN;
-    if (events & (LX_POLLOUT | LX_POLLWRNORM)) p.events |= XABI_POLL_OUT;
-    if (xabi_poll(&p, 1, 0) < 0) {
-      re = LX_POLLHUP;
-    } else {
-      if (p.revents & XABI_POLL_IN) re |= (short)(events & (LX_POLLIN | LX_POLLRDNORM));
-      if (p.revents & XABI_POLL_OUT) re |= (short)(events & (LX_POLLOUT | LX_POLLWRNORM));
-      if (p.revents & XABI_POLL_HUP) re |= LX_POLLHUP;
-    }
-  }
+  short re;
+  if (!f) re = LX_POLLNVAL;
+  else if (f->kind != LX_FILE_CHANNEL) re = (short)(events & (LX_POLLIN | LX_POLLOUT | LX_POLLRDNORM | LX_POLLWRNORM));
+  else re = lx_chan_poll(f->channel, events);
   lx_unlock(lx);
   return re;
 }
@@ -601,7 +535,7 @@ static long rw_file(struct xabi_linux *lx, long fd, void *buf, uint64_t len, int
     if (at >= 0) return -LX_ESPIPE;
     f->refs++;
     lx_unlock(lx); /* blocking: never with the lock held */
-    long r = write ? chan_write(f, buf, len) : chan_read(f, buf, len);
+    long r = write ? lx_chan_write(f, buf, len) : lx_chan_read(f, buf, len);
     lx_lock(lx);
     file_put(lx, f);
     return r;
